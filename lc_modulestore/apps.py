@@ -1,0 +1,34 @@
+"""App configuration; also the entry point edx-platform's plugin loader picks up."""
+from django.apps import AppConfig
+
+
+class LcModulestoreConfig(AppConfig):
+    """
+    lc-modulestore as a Django app.
+
+    ``plugin_app`` is read by edx-django-utils' plugin loader (entry points
+    ``lms.djangoapp`` / ``cms.djangoapp`` in pyproject.toml), so installing the
+    package into edx-platform adds the app without editing its settings.
+    """
+
+    name = "lc_modulestore"
+    label = "lc_modulestore"
+    verbose_name = "Learning Core ModuleStore"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    plugin_app = {
+        "settings_config": {
+            "lms.djangoapp": {"common": {"relative_path": "plugin_settings"}},
+            "cms.djangoapp": {"common": {"relative_path": "plugin_settings"}},
+        },
+    }
+
+    def ready(self) -> None:
+        # Local imports: models and signal receivers need the app registry.
+        from openedx_content.api import register_publishable_models
+
+        from .models import BlockContainer, BlockContainerVersion, CourseRoot, CourseRootVersion
+
+        register_publishable_models(CourseRoot, CourseRootVersion)
+        register_publishable_models(BlockContainer, BlockContainerVersion)
+        from . import signals  # noqa: F401  (connects receivers)

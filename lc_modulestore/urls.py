@@ -1,0 +1,5 @@
+"""URLs for the standalone project: only the operators' admin."""
+from django.contrib import admin
+from django.urls import path
+
+urlpatterns = [path("admin/", admin.site.urls)]
