@@ -5,6 +5,14 @@ Other packages (``compiler``, ``shim``, commands, tests) import from here,
 never from the app's modules directly.
 """
 from .authoring import BlockData, CourseWriter, blocks_of, create_course, entity_code, get_course, publish_course
+from .codec import (
+    CorruptDocumentError,
+    EncodedDocument,
+    decode_definition,
+    decode_structure,
+    encode_definition,
+    encode_structure,
+)
 from .errors import (
     BlockNotFoundError,
     BlockShapeError,
@@ -27,11 +35,17 @@ __all__ = [
     "BlockShapeError",
     "CourseExistsError",
     "CourseNotFoundError",
+    "CorruptDocumentError",
     "CourseWriter",
+    "EncodedDocument",
     "InvalidCourseKeyError",
     "LcModulestoreError",
     "blocks_of",
     "create_course",
+    "decode_definition",
+    "decode_structure",
+    "encode_definition",
+    "encode_structure",
     "entity_code",
     "get_course",
     "parse_course_key",
