@@ -103,6 +103,8 @@ def _import(olx: OlxCourse, key, *, publish: bool, now, created_by, report: Prog
     result = ImportResult(str(key), blocks=len(draft), draft_blocks=len(draft_blocks), assets=len(olx.assets))
     package_id = course.learning_package_id
 
+    live_before = _live_blocks(course)
+
     def write(blocks: list[BlockData], stage: str) -> None:
         writer = CourseWriter(course, created=now, created_by=created_by)
         wanted = {b.key for b in blocks}
@@ -111,19 +113,20 @@ def _import(olx: OlxCourse, key, *, publish: bool, now, created_by, report: Prog
                 writer.save_block(data)
                 if done % 50 == 0 or done == len(blocks):
                     report(stage, done, len(blocks))
-            result.deleted += _delete_missing(writer, course, wanted)
+            _delete_missing(writer, course, wanted)
         for name, count in writer.stats.items():
             setattr(result, name, getattr(result, name) + count)
 
     if publish:
         if not _published_state_matches(course, published):
-            write(published, "blocks")
+            write(published, "blocks")  # also drops draft-only blocks; the draft pass brings them back
             log = publish_course(course, message="OLX import", published_at=now, published_by=created_by)
             result.published, result.publish_log_id = True, log.pk
         write(draft, "drafts" if publish else "blocks")
     else:
         write(draft, "blocks")
 
+    result.deleted = len(live_before - {data.key for data in draft})
     result.assets_changed = _save_assets(olx, course, now=now, created_by=created_by, report=report)
     if olx.wiki_slug and course.wiki_slug != olx.wiki_slug:
         course.wiki_slug = olx.wiki_slug
@@ -177,18 +180,18 @@ def _overlay_drafts(
     return ordered
 
 
-def _delete_missing(writer: CourseWriter, course: LearningCoreCourse, wanted: set[BlockKey]) -> int:
-    """Soft-delete the course's blocks that are not in ``wanted`` (and not deleted already)."""
+def _live_blocks(course: LearningCoreCourse) -> set[BlockKey]:
+    """The course's blocks whose draft is not deleted."""
     live = Draft.objects.filter(entity__course_block__course=course, version__isnull=False).values_list(
         "entity__course_block__block_type", "entity__course_block__block_id"
     )
-    deleted = 0
-    for block_type, block_id in live:
-        block_key = BlockKey(block_type, block_id)
-        if block_key not in wanted:
-            writer.delete_block(block_key)
-            deleted += 1
-    return deleted
+    return {BlockKey(block_type, block_id) for block_type, block_id in live}
+
+
+def _delete_missing(writer: CourseWriter, course: LearningCoreCourse, wanted: set[BlockKey]) -> None:
+    """Soft-delete the course's blocks that are not in ``wanted`` (and not deleted already)."""
+    for block_key in _live_blocks(course) - wanted:
+        writer.delete_block(block_key)
 
 
 def _published_state_matches(course: LearningCoreCourse, blocks: Iterable[BlockData]) -> bool:
