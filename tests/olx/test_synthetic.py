@@ -81,3 +81,22 @@ def test_write_course_olx(tmp_path):
     assert (out / "policies" / "run" / "grading_policy.json").exists()
     for block in blocks[:-1]:
         assert (out / block.key.type / f"{block.key.id}.xml").exists()
+
+
+@pytest.mark.django_db
+def test_synthetic_olx_round_trips_through_the_importer(tmp_path, now):
+    from lc_modulestore.olx.api import import_olx
+
+    blocks = generate_course_blocks(sections=2, subsections=2, units=1, components=3, seed=5)
+    import_olx(write_course_olx(blocks, tmp_path / "olx"), "course-v1:Synthetic+S101+run", publish=True, created=now)
+    course = LearningCoreCourse.objects.get(course="S101")
+    for block in blocks:
+        stored = BlockFieldData.objects.get(
+            entity_version__draft__isnull=False,
+            entity_version__entity__course_block__course=course,
+            entity_version__entity__course_block__block_type=block.key.type,
+            entity_version__entity__course_block__block_id=block.key.id,
+        )
+        assert [tuple(c) for c in stored.children] == [tuple(c) for c in block.children]
+        for name in ("display_name", "due", "graded", "format", "start", "grading_policy", "weight", "max_attempts"):
+            assert stored.settings.get(name) == block.settings.get(name), (block.key, name)
