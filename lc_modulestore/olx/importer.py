@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
@@ -48,7 +48,6 @@ class ImportResult:
     assets_changed: int = 0
     published: bool = False  # a PublishLog was made
     publish_log_id: int | None = None
-    stats: dict[str, int] = field(default_factory=dict)
 
 
 def import_olx(
@@ -240,7 +239,8 @@ def _published_state_matches(course: LearningCoreCourse, blocks: Iterable[BlockD
 def _save_assets(olx: OlxCourse, course: LearningCoreCourse, *, now, created_by, report: Progress) -> int:
     """Store static/ files as Media with their asset metadata; drop assets the export no longer has."""
     writer = CourseWriter(course, created=now, created_by=created_by)
-    existing = {a.path: a for a in CourseAsset.objects.filter(course=course, asset_type="asset").select_related("media")}
+    assets = CourseAsset.objects.filter(course=course, asset_type="asset").select_related("media")
+    existing = {a.path: a for a in assets}
     changed = 0
     for done, asset in enumerate(olx.assets, 1):
         data = asset.file.read_bytes()

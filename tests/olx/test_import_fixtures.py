@@ -132,7 +132,8 @@ def test_drafts_are_draft_only(imported):
     _, lc = imported
     assert entity_children(lc, "sequential", "seq1") == [
         ("vertical", "v1"), ("vertical", "draft_unit"), ("vertical", "v_experiments")]
-    assert entity_children(lc, "sequential", "seq1", published=True) == [("vertical", "v1"), ("vertical", "v_experiments")]
+    assert entity_children(lc, "sequential", "seq1", published=True) == [
+        ("vertical", "v1"), ("vertical", "v_experiments")]
     assert version(lc, "vertical", "draft_unit", published=True) is None
     assert version(lc, "html", "draft_html", published=True) is None
     assert fields(lc, "html", "draft_html").content["data"] == "Only in drafts."
