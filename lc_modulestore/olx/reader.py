@@ -192,11 +192,14 @@ class _TreeReader:
 
     def read(
         self, element: etree._Element, file: Path, *, parent: BlockKey | None, ancestors: tuple[BlockKey, ...],
-        position: int = 0,
+        position: int = 0, definition: bool = False,
     ) -> OlxNode:
+        """
+        Read ``element`` and its descendants; ``definition`` means it is a block's own file (never a pointer).
+        """
         tag = element.tag
         line = element.sourceline
-        if is_pointer_tag(element):
+        if is_pointer_tag(element) and not definition:
             url_name = element.get("url_name")
             key = BlockKey(tag, url_name)
             self._check_cycle(key, ancestors, file, line)
@@ -207,16 +210,16 @@ class _TreeReader:
                     "not exist",
                     **self.where(file, line),
                 )
-            definition = parse_xml_file(target, self.course_dir)
-            if definition.tag != tag:
+            target_root = parse_xml_file(target, self.course_dir)
+            if target_root.tag != tag:
                 raise OlxError(
                     f"expected a <{tag}> root element (pointed to from {_relative(file, self.course_dir)}), "
-                    f"found <{definition.tag}>",
-                    **self.where(target, definition.sourceline),
+                    f"found <{target_root.tag}>",
+                    **self.where(target, target_root.sourceline),
                 )
             for name in ("url_name", "org", "course"):
-                definition.attrib.pop(name, None)
-            file, line, element = target, definition.sourceline, definition
+                target_root.attrib.pop(name, None)
+            file, line, element = target, target_root.sourceline, target_root
         else:
             element = _copy_element(element)
             url_name = element.attrib.pop("url_name", None) or _fallback_id(element, parent, position)
@@ -387,11 +390,17 @@ def _parent_key(parent_url: str, file: Path, line: int | None, course_dir: Path)
 
 
 def _read_drafts(course_dir: Path) -> list[DraftRoot]:
+    """
+    The draft roots of ``drafts/``: files naming a ``parent_url``, read with their draft descendants.
+
+    A draft child is looked up in ``drafts/`` first, then in the published
+    tree's files. Some exports also give draft children a ``parent_url``; a
+    file already read as a descendant of another draft root is not a root.
+    """
     drafts_dir = course_dir / "drafts"
     if not drafts_dir.is_dir():
         return []
-    reader = _TreeReader(course_dir, [drafts_dir, course_dir])
-    roots: list[DraftRoot] = []
+    candidates: list[tuple[Path, etree._Element, BlockKey, int]] = []
     for path in sorted(drafts_dir.rglob("*.xml")):
         element = parse_xml_file(path, course_dir)
         parent_url = element.get("parent_url") or element.get("parent_sequential_url")
@@ -406,12 +415,19 @@ def _read_drafts(course_dir: Path) -> list[DraftRoot]:
         parent = _parent_key(parent_url, path, element.sourceline, course_dir)
         for name in DRAFT_ATTRIBUTES:
             element.attrib.pop(name, None)
-        relative = path.relative_to(drafts_dir / element.tag) if path.is_relative_to(drafts_dir / element.tag) \
-            else Path(path.name)
         if "url_name" not in element.attrib:
+            folder = drafts_dir / element.tag
+            relative = path.relative_to(folder) if path.is_relative_to(folder) else Path(path.name)
             element.set("url_name", relative.with_suffix("").as_posix().replace("/", ":"))
-        node = reader.read(element, path, parent=parent, ancestors=(parent,))
-        node.file = path
+        candidates.append((path, element, parent, index))
+    root_keys = {BlockKey(element.tag, element.get("url_name")) for _, element, _, _ in candidates}
+    candidates.sort(key=lambda c: c[2] in root_keys)  # roots under published parents first
+    reader = _TreeReader(course_dir, [drafts_dir, course_dir])
+    roots: list[DraftRoot] = []
+    for path, element, parent, index in candidates:
+        if BlockKey(element.tag, element.get("url_name")) in reader.seen:
+            continue
+        node = reader.read(element, path, parent=parent, ancestors=(parent,), definition=True)
         roots.append(DraftRoot(node, parent, index))
     return roots
 

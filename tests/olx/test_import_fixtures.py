@@ -190,3 +190,33 @@ def test_tar_gz_and_command(tmp_path, now):
 def test_fallback_ids_are_stable():
     first = {n.key for n in read_course_dir(FULL).blocks()}
     assert first == {n.key for n in read_course_dir(FULL).blocks()}
+
+
+def test_draft_edit_of_a_published_block(now, tmp_path):
+    """A draft root that is a published block replaces it in the draft only; nested draft roots are read once."""
+    import shutil
+
+    edited = tmp_path / "course"
+    shutil.copytree(FULL, edited)
+    (edited / "drafts" / "vertical" / "secret").mkdir(parents=True)
+    (edited / "drafts" / "vertical" / "secret" / "magic.xml").write_text(
+        '<vertical display_name="Colon Unit (draft)" index_in_children_list="0" '
+        'parent_url="block-v1:Fix+F101+run+type@sequential+block@seq_inline">'
+        '<html url_name="colon_html">Edited in draft.</html><html url_name="colon_new">New in draft.</html>'
+        "</vertical>"
+    )
+    (edited / "drafts" / "html" / "colon_new.xml").write_text(
+        '<html parent_url="block-v1:Fix+F101+run+type@vertical+block@secret:magic" index_in_children_list="1">'
+        "New in draft.</html>"
+    )
+    import_olx(edited, KEY, publish=True, created=now)
+    lc = course(KEY)
+    assert entity_children(lc, "sequential", "seq_inline") == [("vertical", "secret:magic")]
+    assert entity_children(lc, "vertical", "secret:magic") == [("html", "colon_html"), ("html", "colon_new")]
+    assert entity_children(lc, "vertical", "secret:magic", published=True) == [("html", "colon_html")]
+    assert fields(lc, "html", "colon_html").content["data"] == "Edited in draft."
+    assert fields(lc, "html", "colon_html", published=True).content["data"] == "A unit whose url_name has a colon."
+    assert version(lc, "vertical", "secret:magic").title == "Colon Unit (draft)"
+    assert version(lc, "vertical", "secret:magic", published=True).title == "Colon Unit"
+    again = import_olx(edited, KEY, publish=True, created=now)
+    assert (again.created, again.updated, again.published) == (0, 0, False)
