@@ -188,7 +188,7 @@ class FieldRealizer:
         cls = load_block_class(node.key.type)
         policy = dict(self.course.policy_for(node.key))
         if node.key.type == "course" and self.course.grading_policy is not None:
-            policy.setdefault("grading_policy", self.course.grading_policy)
+            policy["grading_policy"] = self.course.grading_policy  # the file wins, as in edx-platform
         try:
             if not node.is_container and is_known_block_type(node.key.type) and not issubclass(cls, GenericBlock):
                 settings, content = self._parse_with_class(cls, node, policy)

@@ -42,8 +42,8 @@ class ImportResult:
     draft_blocks: int  # blocks read from drafts/
     assets: int
     created: int = 0  # block entities created
-    updated: int = 0  # new versions of existing blocks
-    unchanged: int = 0  # block saves that made no version
+    updated: int = 0  # new versions of existing blocks (a publish with drafts/ may version a block twice)
+    unchanged: int = 0  # blocks of the draft outline that got no new version
     deleted: int = 0  # blocks soft-deleted because the export no longer has them
     assets_changed: int = 0
     published: bool = False  # a PublishLog was made
@@ -103,29 +103,32 @@ def _import(olx: OlxCourse, key, *, publish: bool, now, created_by, report: Prog
     package_id = course.learning_package_id
 
     live_before = _live_blocks(course)
+    versioned: set[BlockKey] = set()
 
     def write(blocks: list[BlockData], stage: str) -> None:
         writer = CourseWriter(course, created=now, created_by=created_by)
         wanted = {b.key for b in blocks}
         with content_api.bulk_draft_changes_for(package_id, changed_by=created_by, changed_at=now):
             for done, data in enumerate(blocks, 1):
-                writer.save_block(data)
+                if writer.save_block(data) is not None:
+                    versioned.add(data.key)
                 if done % 50 == 0 or done == len(blocks):
                     report(stage, done, len(blocks))
             _delete_missing(writer, course, wanted)
-        for name, count in writer.stats.items():
-            setattr(result, name, getattr(result, name) + count)
+        result.created += writer.stats["created"]
+        result.updated += writer.stats["updated"]
 
-    if publish:
-        if not _published_state_matches(course, published):
-            write(published, "blocks")  # also drops draft-only blocks; the draft pass brings them back
-            log = publish_course(course, message="OLX import", published_at=now, published_by=created_by)
-            result.published, result.publish_log_id = True, log.pk
-        write(draft, "drafts" if publish else "blocks")
+    if publish and not _published_state_matches(course, published):
+        write(published, "blocks")  # also drops draft-only blocks; the draft pass brings them back
+        log = publish_course(course, message="OLX import", published_at=now, published_by=created_by)
+        result.published, result.publish_log_id = True, log.pk
+        write(draft, "drafts")
     else:
         write(draft, "blocks")
 
-    result.deleted = len(live_before - {data.key for data in draft})
+    draft_keys = {data.key for data in draft}
+    result.unchanged = len(draft_keys - versioned)
+    result.deleted = len(live_before - draft_keys)
     result.assets_changed = _save_assets(olx, course, now=now, created_by=created_by, report=report)
     if olx.wiki_slug and course.wiki_slug != olx.wiki_slug:
         course.wiki_slug = olx.wiki_slug
