@@ -1,0 +1,1 @@
+from tests.shim.fixtures import _fresh_caches, backend, store  # noqa: F401

@@ -1,0 +1,34 @@
+"""Store fixtures shared by the shim and conformance suites (imported by both conftests)."""
+from __future__ import annotations
+
+import pytest
+from django.core.cache import caches
+from edx_django_utils.cache import RequestCache
+
+from shim.backends.mysql import MySQLPersistenceBackend
+from shim.caches import StructureCache
+from shim.store import ReadOnlySplitModuleStore
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Each test is a new process and a new request: no request cache, no shared structure cache."""
+    RequestCache.clear_all_namespaces()
+    caches["course_structure_cache"].clear()
+    yield
+    RequestCache.clear_all_namespaces()
+
+
+@pytest.fixture
+def backend() -> MySQLPersistenceBackend:
+    return MySQLPersistenceBackend(structure_cache=StructureCache())
+
+
+@pytest.fixture
+def store(backend, tmp_path) -> ReadOnlySplitModuleStore:
+    return ReadOnlySplitModuleStore(backend, fs_root=str(tmp_path / "fs"))
+
+
+def new_request() -> None:
+    """What the end of a request does: forget request-scoped caches."""
+    RequestCache.clear_all_namespaces()
