@@ -233,6 +233,7 @@ class CourseRuntime(Runtime):
         super().__init__(id_reader=ids, id_generator=ids, services=merged, mixins=(ModulestoreBlockMixin,))
         self.course_entry = entry
         self.course_key = course_key
+        self.course_id = course_key  # subsystems (grading) read runtime.course_id
         self.structure = entry.structure
         self.definitions: dict[Any, dict[str, Any]] = {}
         self._load_definition = load_definition
@@ -306,8 +307,8 @@ class CourseRuntime(Runtime):
         block = self.construct_xblock_from_class(cls, scope_ids, for_parent=for_parent)
         block._lc_field_data = BlockFieldData(self, block_key, block_data)
         edit_info = block_data.edit_info
-        block.edited_by = edit_info.edited_by
-        block.edited_on = edit_info.edited_on
+        block._edited_by = block.edited_by = edit_info.edited_by
+        block._edited_on = block.edited_on = edit_info.edited_on
         block.previous_version = edit_info.previous_version
         block.update_version = edit_info.update_version
         block.source_version = edit_info.source_version
@@ -318,7 +319,10 @@ class CourseRuntime(Runtime):
         return block
 
     def service(self, block, service_name):
-        if service_name == "field-data":
+        if service_name in ("field-data", "field-data-unbound"):
+            bound = block.__dict__.get("_bound_field_data")
+            if bound is not None and service_name == "field-data":
+                return bound  # the LMS's per-user wrapper, set by bind_for_student
             field_data = block.__dict__.get("_lc_field_data")
             if field_data is None:
                 raise RuntimeError(f"{block.scope_ids.usage_id} was not built by this runtime")
