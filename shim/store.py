@@ -635,7 +635,7 @@ WRITE_METHODS: tuple[tuple[str, int | None, str | None], ...] = (
     ("delete_course", 0, "course_key"),
     ("create_item", 1, "course_key"),
     ("create_child", 1, "parent_usage_key"),
-    ("create_xblock", 2, "course_key"),
+    ("create_xblock", 1, "course_key"),
     ("update_item", 0, "block"),
     ("delete_item", 0, "location"),
     ("publish", 0, "location"),
