@@ -76,7 +76,8 @@ def descendants(structure: dict[str, Any], roots: list[BlockKey], depth: int | N
                 continue
             seen[key] = None
             if remaining is None or remaining > 0:
-                next_level.extend(BlockKey(*c) for c in blocks[key].fields.get("children", []) if BlockKey(*c) in blocks)
+                kids = (BlockKey(*c) for c in blocks[key].fields.get("children", []))
+                next_level.extend(k for k in kids if k in blocks)
         level = next_level
         if remaining is not None:
             remaining -= 1

@@ -45,8 +45,8 @@ from .exceptions import (
     UnsupportedRevisionError,
     VersionConflictError,
 )
-from .matching import block_matches, value_matches
-from .outline import has_path_to_root, orphans, parent_with_path_to_root, parents_map, descendants
+from .matching import block_matches
+from .outline import descendants, has_path_to_root, orphans, parent_with_path_to_root, parents_map
 from .runtime import CourseRuntime
 from .split_types import BlockKey
 

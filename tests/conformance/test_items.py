@@ -15,7 +15,7 @@ from opaque_keys.edx.locator import BlockUsageLocator, CourseLocator
 from shim.enums import ModuleStoreEnum
 from shim.split_types import BlockKey
 from shim.exceptions import InsufficientSpecificationError, ItemNotFoundError
-from tests.shim.courses import GREEK, build_greek_hero, build_tree
+from tests.shim.courses import build_greek_hero, build_tree
 
 pytestmark = pytest.mark.django_db
 

@@ -74,7 +74,9 @@ def tree_blocks(due=DUE) -> list[Block]:
             "display_name": "Homework", "due": due, "format": "Homework", "graded": True,
             "children": children(("vertical", "v1")),
         }),
-        Block("vertical", "v1", fields={"display_name": "Unit", "children": children(("html", "h1"), ("problem", "p1"))}),
+        Block("vertical", "v1", fields={
+            "display_name": "Unit", "children": children(("html", "h1"), ("problem", "p1")),
+        }),
         Block("html", "h1", fields={"display_name": "Intro"},
               content={"data": '<p>Welcome to %%COURSE_ID%% <img src="/static/images/a.png"/></p>'}),
         Block("problem", "p1", fields={"display_name": "Capital", "weight": 1.0, "max_attempts": 2}, content={
