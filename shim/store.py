@@ -108,8 +108,11 @@ class _BulkRecord:
 
 
 def _course_identity(course_key) -> tuple | None:
+    """``(org, course, run)`` of a course or v1 library key (run ``library``), None for version-only keys."""
+    if isinstance(course_key, LibraryLocator):
+        return (course_key.org, course_key.library, "library") if course_key.org and course_key.library else None
     org = getattr(course_key, "org", None)
-    course = getattr(course_key, "course", None) or getattr(course_key, "library", None)
+    course = getattr(course_key, "course", None)
     run = getattr(course_key, "run", None)
     return (org, course, run) if org and course and run else None
 
@@ -243,7 +246,7 @@ class ReadOnlySplitModuleStore:
         """Split's ``_lookup_course``: the structure a branch (or version) key names."""
         if not course_key.version_guid:
             head_validation = True
-        if head_validation and course_key.org and course_key.course and course_key.run:
+        if head_validation and _course_identity(course_key) is not None:
             if course_key.branch is None:
                 raise InsufficientSpecificationError(course_key)
             index = self.get_course_index(course_key)
@@ -267,12 +270,13 @@ class ReadOnlySplitModuleStore:
         record = self._active_record(entry.course_key)
         if record is not None and cache_key in record.runtimes:
             return record.runtimes[cache_key], False
-        cached = RequestCache(RUNTIME_CACHE_NAMESPACE).get_cached_response(cache_key)
+        request_cache = RequestCache(f"{RUNTIME_CACHE_NAMESPACE}.{id(self)}")  # runtimes carry this store's services
+        cached = request_cache.get_cached_response(cache_key)
         if cached.is_found:
             runtime, new = cached.value, False
         else:
             runtime, new = self.create_runtime(entry), True
-            RequestCache(RUNTIME_CACHE_NAMESPACE).set(cache_key, runtime)
+            request_cache.set(cache_key, runtime)
         if record is not None:
             runtime.block_cache = {}
             record.runtimes[cache_key] = runtime

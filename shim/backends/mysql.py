@@ -22,6 +22,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Q
 from django.db.models.functions import Lower
 from opaque_keys.edx.keys import CourseKey
+from opaque_keys.edx.locator import LibraryLocator
 
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, decode_definition, decode_structure
 from lc_modulestore.models import CompiledDefinition, CompiledStructure, CourseIndex
@@ -79,7 +80,9 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
 
     # -- course indexes ---------------------------------------------------------
     def get_course_index(self, key: CourseKey, ignore_case: bool = False) -> CourseIndexDoc | None:
-        """The course's index document, request-cached; None for version-only keys or unknown courses."""
+        """The course's index document, request-cached; None for version-only, library or unknown keys."""
+        if isinstance(key, LibraryLocator):
+            return None  # Learning Core courses are never v1 libraries
         if not (getattr(key, "org", None) and getattr(key, "course", None) and getattr(key, "run", None)):
             return None
         cache_key = ("index", key.org, key.course, key.run, bool(ignore_case))

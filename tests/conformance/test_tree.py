@@ -113,3 +113,19 @@ def test_detached_blocks_are_readable_and_parentless(store):
     assert about.data == "<p>About this course</p>"
     assert about.get_parent() is None
     assert store.get_parent_location(built.course_key.make_usage_key("about", "overview")) is None
+
+
+def test_path_to_location_walk_like_the_lms(store):
+    # xmodule.modulestore.search.path_to_location: bulk scope, has_item, parents up to the root
+    built = build_tree()
+    key = built.course_key
+    usage = key.make_usage_key("problem", "p1")
+    path = []
+    with store.bulk_operations(key):
+        assert store.has_item(usage)
+        location = usage
+        while location is not None:
+            path.append((location.block_type, location.block_id))
+            location = store.get_parent_location(location)
+    assert path == [("problem", "p1"), ("vertical", "v1"), ("sequential", "s1"), ("chapter", "c1"),
+                    ("course", "course")]

@@ -81,3 +81,13 @@ def test_services_the_lms_render_needs_are_present(student_store):
     replaced = runtime.service(problem, "replace_urls").replace_urls('<img src="/static/images/a.png"/>')
     assert replaced == '<img src="/asset-v1:Org+Tree+Run+type@asset+block@images_a.png"/>'
     assert runtime.service(problem, "sandbox").can_execute_unsafe_code() is False
+
+
+def test_stores_with_different_users_never_share_a_runtime(student_store, store):
+    built = build_tree()
+    usage = built.course_key.make_usage_key("problem", "p1")
+    as_student = student_store.get_item(usage)
+    anonymous = store.get_item(usage)
+    assert as_student.runtime is not anonymous.runtime
+    assert as_student.runtime.service(as_student, "user").get_current_user().opt_attrs["edx-platform.user_id"] == 7
+    assert "edx-platform.user_id" not in anonymous.runtime.service(anonymous, "user").get_current_user().opt_attrs
