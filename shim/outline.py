@@ -24,32 +24,33 @@ def parents_map(structure: dict[str, Any]) -> dict[BlockKey, list[BlockKey]]:
     return parents
 
 
-def has_path_to_root(
-    block_key: BlockKey,
-    parents: dict[BlockKey, list[BlockKey]],
-    path_cache: dict[BlockKey, bool] | None = None,
-    _visiting: frozenset = frozenset(),
-) -> bool:
-    """Whether ``block_key`` reaches a parentless course/library block through its parents."""
-    if path_cache is not None and block_key in path_cache:
-        return path_cache[block_key]
-    own_parents = parents.get(block_key, [])
-    if not own_parents and block_key.type in ROOT_TYPES:
-        result = True
-    else:
-        visiting = _visiting | {block_key}  # a cycle is no path (split would recurse forever)
-        result = any(
-            has_path_to_root(parent, parents, path_cache, visiting) for parent in own_parents if parent not in visiting
-        )
-    if path_cache is not None:
-        path_cache[block_key] = result
-    return result
+def anchored_blocks(structure: dict[str, Any]) -> set[BlockKey]:
+    """
+    Every block with a path to the root: split's ``has_path_to_root`` for all blocks at once.
+
+    Split walks parents upwards until it meets a parentless course/library block;
+    here the same set is found downwards, from every parentless course/library
+    block through children, once per structure. Unlike split's recursion this
+    also terminates on cyclic data.
+    """
+    blocks = structure["blocks"]
+    listed = {BlockKey(*c) for block in blocks.values() for c in block.fields.get("children", [])}
+    todo = [key for key in blocks if key.type in ROOT_TYPES and key not in listed]
+    seen: set[BlockKey] = set()
+    while todo:
+        key = todo.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        if key in blocks:
+            todo.extend(BlockKey(*c) for c in blocks[key].fields.get("children", []))
+    return seen
 
 
 def parent_with_path_to_root(structure: dict[str, Any], block_key: BlockKey) -> BlockKey | None:
     """Split's parent: the alphabetically least (type, id) parent that has a path to the root."""
-    parents = parents_map(structure)
-    candidates = [p for p in parents.get(block_key, []) if has_path_to_root(p, parents, {})]
+    anchored = anchored_blocks(structure)
+    candidates = [p for p in parents_map(structure).get(block_key, []) if p in anchored]
     return min(candidates, key=lambda p: (p.type, p.id)) if candidates else None
 
 
@@ -84,4 +85,4 @@ def descendants(structure: dict[str, Any], roots: list[BlockKey], depth: int | N
     return list(seen)
 
 
-__all__ = ["descendants", "has_path_to_root", "orphans", "parent_with_path_to_root", "parents_map"]
+__all__ = ["anchored_blocks", "descendants", "orphans", "parent_with_path_to_root", "parents_map"]

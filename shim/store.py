@@ -46,7 +46,7 @@ from .exceptions import (
     VersionConflictError,
 )
 from .matching import block_matches
-from .outline import descendants, has_path_to_root, orphans, parent_with_path_to_root, parents_map
+from .outline import anchored_blocks, descendants, orphans, parent_with_path_to_root
 from .runtime import CourseRuntime
 from .split_types import BlockKey
 
@@ -481,14 +481,12 @@ class ReadOnlySplitModuleStore:
         if "children" in qualifiers:
             settings["children"] = qualifiers.pop("children")
 
-        parents = path_cache = None
-        if not include_orphans:
-            parents, path_cache = parents_map(entry.structure), {}
+        anchored = anchored_blocks(entry.structure) if not include_orphans else set()
         found = []
         for key, block in blocks.items():
             if not matches_all(block):
                 continue
-            if include_orphans or key.type in DETACHED_XBLOCK_TYPES or has_path_to_root(key, parents, path_cache):
+            if include_orphans or key.type in DETACHED_XBLOCK_TYPES or key in anchored:
                 found.append(key)
         return self._load_items(entry, found, depth=0, **kwargs) if found else []
 
