@@ -9,7 +9,10 @@ edx-platform's ``xmodule.modulestore.django.modulestore()`` is:
 * ``LC_MODULESTORE_BACKEND_OPTIONS``: keyword arguments for it;
 * ``LC_MODULESTORE_FS_ROOT``: root of the per-course resource filesystems;
 * ``LC_MODULESTORE_BRANCH``: default branch setting (``published-only``, as the LMS);
-* ``LC_MODULESTORE_STRUCTURE_LRU_SIZE``: decoded structures kept in-process.
+* ``LC_MODULESTORE_STRUCTURE_LRU_SIZE``: decoded structures kept in-process;
+* ``LC_MODULESTORE_STRIP_KEYS``: return keys without branch and version, as the
+  LMS gets them from edx-platform's Mixed store (default True here; the store
+  class itself defaults to split's versioned keys).
 """
 from __future__ import annotations
 
@@ -55,6 +58,7 @@ def create_modulestore(**overrides) -> ReadOnlySplitModuleStore:
     options = {
         "fs_root": getattr(settings, "LC_MODULESTORE_FS_ROOT", None),
         "branch_setting_func": lambda: branch,
+        "strip_keys": getattr(settings, "LC_MODULESTORE_STRIP_KEYS", True),
         **overrides,
     }
     return ReadOnlySplitModuleStore(backend, **options)

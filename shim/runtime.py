@@ -6,7 +6,8 @@ One :class:`CourseRuntime` serves one structure of one course branch. It turns
 ``lc_modulestore.blocks.load_block_class``), with:
 
 * usage keys from the course key (``course_key.make_usage_key(type, id)``),
-  carrying branch and version as split's do;
+  carrying branch and version as split's do (or neither, with ``strip_keys``,
+  as edx-platform's Mixed store returns them);
 * settings and children read straight from the structure, never copied or
   mutated (structures are shared through the caches);
 * content fields read from the block's definition, loaded on first use, or in
@@ -219,6 +220,7 @@ class CourseRuntime(Runtime):
         services: dict[str, Any] | None = None,
         fs_root: str | None = None,
         event_handler: Callable[[Any, str, dict], None] | None = None,
+        strip_keys: bool = False,
     ) -> None:
         ids = MemoryIdManager()
         course_key = entry.course_key
@@ -232,7 +234,9 @@ class CourseRuntime(Runtime):
         }
         super().__init__(id_reader=ids, id_generator=ids, services=merged, mixins=(ModulestoreBlockMixin,))
         self.course_entry = entry
-        self.course_key = course_key
+        if strip_keys and course_key.org:
+            course_key = course_key.version_agnostic().for_branch(None)  # what Mixed hands the LMS
+        self.course_key = course_key  # the context of every key this runtime makes
         self.course_id = course_key  # subsystems (grading) read runtime.course_id
         self.structure = entry.structure
         self.definitions: dict[Any, dict[str, Any]] = {}
@@ -243,6 +247,7 @@ class CourseRuntime(Runtime):
         self.block_cache: dict[BlockKey, Any] | None = None  # set by the store inside bulk_operations
         root = fs_root or settings.LC_MODULESTORE_FS_ROOT
         parts = [course_key.org, course_key.course, course_key.run] if course_key.org else [str(entry.version_guid)]
+        parts = [str(p) for p in parts]
         path = os.path.join(root, *parts)
         os.makedirs(path, exist_ok=True)
         self.resources_fs = OSFS(path)

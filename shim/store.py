@@ -125,6 +125,8 @@ class ReadOnlySplitModuleStore:
     (:class:`shim.backends.base.PersistenceBackend`). ``services`` are added to
     every runtime (``user``, …); ``branch_setting_func`` gives the default
     branch setting (LMS: published-only, preview: draft-preferred).
+    ``strip_keys`` returns keys without branch and version, as edx-platform's
+    Mixed store hands them to the LMS (split itself keeps both: the default).
     """
 
     def __init__(
@@ -135,6 +137,7 @@ class ReadOnlySplitModuleStore:
         services: dict[str, Any] | None = None,
         branch_setting_func: Callable[[], str] | None = None,
         event_handler: Callable[[Any, str, dict], None] | None = None,
+        strip_keys: bool = False,
         **_: Any,
     ) -> None:
         self.backend = backend
@@ -143,6 +146,7 @@ class ReadOnlySplitModuleStore:
         self.services = dict(services or {})
         self.default_branch_setting_func = branch_setting_func or (lambda: ModuleStoreEnum.Branch.published_only)
         self.event_handler = event_handler
+        self.strip_keys = strip_keys
         self._thread = threading.local()
 
     # =========================================================== branches ====
@@ -227,6 +231,12 @@ class ReadOnlySplitModuleStore:
     def _is_in_bulk_operation(self, course_key, ignore_case: bool = False) -> bool:
         return self._active_record(course_key, ignore_case) is not None
 
+    def _out(self, key):
+        """A key as this store returns it: split's (branch and version kept) or, with ``strip_keys``, Mixed's."""
+        if not self.strip_keys or key is None:
+            return key
+        return key.version_agnostic().for_branch(None)
+
     # ============================================================ lookups ====
     def get_course_index(self, course_key, ignore_case: bool = False) -> CourseIndexDoc | None:
         """The course index: the bulk scope's copy if one is open, else the backend's (request-cached)."""
@@ -293,6 +303,7 @@ class ReadOnlySplitModuleStore:
             services=self.services,
             fs_root=self.fs_root,
             event_handler=self.event_handler,
+            strip_keys=self.strip_keys,
         )
 
     def get_definition(self, course_key, definition_id) -> dict[str, Any]:
@@ -339,7 +350,7 @@ class ReadOnlySplitModuleStore:
         index = self.get_course_index(course_id, ignore_case)
         if not index:
             return None
-        return CourseLocator(index["org"], index["course"], index["run"], course_id.branch)
+        return self._out(CourseLocator(index["org"], index["course"], index["run"], course_id.branch))
 
     def _branch_for_listing(self) -> str:
         setting = self.get_branch_setting()
@@ -501,7 +512,7 @@ class ReadOnlySplitModuleStore:
         parent = parent_with_path_to_root(entry.structure, BlockKey.from_usage_key(location))
         if parent is None:
             return None
-        return BlockUsageLocator.make_relative(location, block_type=parent.type, block_id=parent.id)
+        return self._out(BlockUsageLocator.make_relative(location, block_type=parent.type, block_id=parent.id))
 
     def get_orphans(self, course_key, **kwargs: Any) -> list:
         """Usage keys of blocks that are not the root, nobody's child and not detached."""
@@ -509,7 +520,7 @@ class ReadOnlySplitModuleStore:
             raise ItemNotFoundError(course_key)
         course_key = self._map_revision_to_branch(course_key)
         structure = self._lookup_course(course_key).structure
-        return [course_key.make_usage_key(k.type, k.id) for k in orphans(structure)]
+        return [self._out(course_key.make_usage_key(k.type, k.id)) for k in orphans(structure)]
 
     def get_block_original_usage(self, usage_key):
         """``(original usage key, original version)`` of a block copied from a library, else ``(None, None)``."""

@@ -200,8 +200,8 @@ def test_modulestore_is_configured_from_settings(tmp_path):
         assert isinstance(store.backend, api.MySQLPersistenceBackend)
         assert store.get_branch_setting() == "draft-preferred" and store.fs_root == str(tmp_path)
         assert store.get_modulestore_type() == "split"
-        build_greek_hero()
-        assert store.get_course(CourseLocator("testx", "GreekHero", "run")).location.branch == "draft-branch"
+        built = build_greek_hero()
+        assert store.get_course(CourseLocator("testx", "GreekHero", "run")).course_version == built.draft_id
     api.clear_existing_modulestores()
 
 
@@ -211,4 +211,39 @@ def test_unknown_course_through_the_entry_point(tmp_path):
         with pytest.raises(ItemNotFoundError):
             api.modulestore().get_course(CourseLocator("no", "such", "course"))
         assert api.modulestore().has_course(CourseLocator("no", "such", "course")) is None
+    api.clear_existing_modulestores()
+
+
+# ------------------------------------------------------------------ Mixed-style keys
+def test_strip_keys_returns_keys_as_the_lms_gets_them_from_mixed(backend, tmp_path):
+    from shim.store import ReadOnlySplitModuleStore
+
+    lms_store = ReadOnlySplitModuleStore(backend, fs_root=str(tmp_path), strip_keys=True)
+    built = build_tree()
+    usage = built.course_key.make_usage_key("problem", "p1")
+    problem = lms_store.get_item(usage)
+    assert problem.location == usage and problem.location.branch is None and problem.location.version_guid is None
+    assert problem.course_version == built.published_id  # the version is still known, as in split
+    vertical = problem.get_parent()
+    assert vertical.location == built.course_key.make_usage_key("vertical", "v1")
+    assert vertical.children == [built.course_key.make_usage_key("html", "h1"), usage]
+    assert lms_store.get_parent_location(usage) == vertical.location
+    assert lms_store.get_orphans(built.course_key) == [built.course_key.make_usage_key("html", "orphan_html")]
+    assert lms_store.has_course(built.course_key.for_branch("draft-branch")) == built.course_key
+    assert not lms_store.has_changes(problem) and lms_store.has_published_version(problem)
+    html = lms_store.get_item(built.course_key.make_usage_key("html", "h1"))
+    assert "Welcome to course-v1:Org+Tree+Run " in html.runtime.render(html, "student_view").content
+    with lms_store.branch_setting("draft-preferred"):
+        assert lms_store.get_item(usage).location == usage
+
+
+def test_api_store_strips_keys_by_default(tmp_path):
+    api.clear_existing_modulestores()
+    with override_settings(LC_MODULESTORE_FS_ROOT=str(tmp_path)):
+        built = build_tree()
+        usage = built.course_key.make_usage_key("html", "h1")
+        assert api.modulestore().get_item(usage).location == usage
+    with override_settings(LC_MODULESTORE_FS_ROOT=str(tmp_path), LC_MODULESTORE_STRIP_KEYS=False):
+        api.clear_existing_modulestores()
+        assert api.modulestore().get_item(usage).location.branch == "published-branch"
     api.clear_existing_modulestores()
