@@ -34,6 +34,23 @@ NOW = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 @dataclass
+class WrittenDocuments:
+    """Every document the builder wrote in this test, in split's on-disk form (for backends other than MySQL)."""
+
+    indexes: dict[tuple[str, str, str], dict] = field(default_factory=dict)
+    structures: dict[ObjectId, dict] = field(default_factory=dict)
+    definitions: dict[ObjectId, dict] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        self.indexes.clear()
+        self.structures.clear()
+        self.definitions.clear()
+
+
+WRITTEN = WrittenDocuments()
+
+
+@dataclass
 class Block:
     """One block of a hand-built structure: settings (``children`` as ``[type, id]`` pairs) and content."""
 
@@ -94,6 +111,7 @@ def _structure_document(structure_id, blocks, definitions, *, root, edit_info, a
 
 
 def _write_structure(course, branch, document, *, publish_log=None, draft_change_log=None) -> CompiledStructure:
+    WRITTEN.structures[document["_id"]] = document
     encoded = encode_structure(document)
     return CompiledStructure.objects.create(
         objectid=str(document["_id"]),
@@ -139,18 +157,20 @@ def build_course(
     for key, b in every.items():
         version = writer.save_block(BlockData(key, title=key.id))
         definitions[key] = ObjectId()
+        document = {
+            "_id": definitions[key],
+            "block_type": key.type,
+            "fields": b.content,
+            "edit_info": {"edited_by": -1, "edited_on": NOW, "previous_version": None,
+                          "original_version": definitions[key]},
+            "schema_version": 1,
+        }
+        WRITTEN.definitions[definitions[key]] = document
         CompiledDefinition.objects.create(
             field_data=BlockFieldData.objects.get(entity_version=version),
             objectid=str(definitions[key]),
             block_type=key.type,
-            data=encode_definition({
-                "_id": definitions[key],
-                "block_type": key.type,
-                "fields": b.content,
-                "edit_info": {"edited_by": -1, "edited_on": NOW, "previous_version": None,
-                              "original_version": definitions[key]},
-                "schema_version": 1,
-            }),
+            data=encode_definition(document),
         )
     draft_log = DraftChangeLog.objects.filter(learning_package_id=lc_course.learning_package_id).latest("id")
     publish_log = publish_course(lc_course, published_at=NOW)
@@ -177,6 +197,13 @@ def build_course(
         course=lc_course, objectid=str(ObjectId()), published_structure=published_row, draft_structure=draft_row,
         edited_by=-1, edited_on=NOW, last_update=NOW,
     )
+    versions = {"published-branch": published_id, "draft-branch": draft_id}
+    WRITTEN.indexes[(lc_course.org, lc_course.course, lc_course.run)] = {
+        "_id": ObjectId(index.objectid), "org": lc_course.org, "course": lc_course.course, "run": lc_course.run,
+        "edited_by": -1, "edited_on": NOW, "last_update": NOW, "schema_version": 1,
+        "versions": {branch: oid for branch, oid in versions.items() if oid is not None},
+        "search_targets": {"wiki_slug": lc_course.wiki_slug} if lc_course.wiki_slug else {},
+    }
     return BuiltCourse(lc_course, index, published_id, draft_id, definitions)
 
 
@@ -199,5 +226,7 @@ def republish(built: BuiltCourse, blocks: list[Block], *, assets=None) -> Object
     )
     built.index.published_structure = row
     built.index.save(update_fields=["published_structure"])
+    course = built.course
+    WRITTEN.indexes[(course.org, course.course, course.run)]["versions"]["published-branch"] = new_id
     built.published_id = new_id
     return new_id
