@@ -247,3 +247,24 @@ def test_api_store_strips_keys_by_default(tmp_path):
         api.clear_existing_modulestores()
         assert api.modulestore().get_item(usage).location.branch == "published-branch"
     api.clear_existing_modulestores()
+
+
+def test_request_cache_middleware_ends_the_request_scope(store):
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+    from edx_django_utils.cache.middleware import RequestCacheMiddleware
+    from django.conf import settings
+
+    assert "edx_django_utils.cache.middleware.RequestCacheMiddleware" in settings.MIDDLEWARE
+    built = build_tree()
+    usage = built.course_key.make_usage_key("chapter", "c1")
+    blocks = tree_blocks()
+    blocks[1].fields["display_name"] = "Week One"
+
+    def view(request):
+        return HttpResponse(store.get_item(usage).display_name)
+
+    middleware = RequestCacheMiddleware(view)
+    assert middleware(RequestFactory().get("/")).content == b"Week 1"
+    republish(built, blocks)
+    assert middleware(RequestFactory().get("/")).content == b"Week One"
