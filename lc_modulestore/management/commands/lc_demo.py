@@ -1,0 +1,187 @@
+"""
+The demo behind ``make demo``: one course through the whole pipeline, read back as the LMS would.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from lxml import etree
+
+from compiler import api as compiler_api
+from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, LcModulestoreError
+from lc_modulestore.olx.api import import_olx
+from shim import api as shim_api
+
+FIXTURE_COURSE = Path(__file__).resolve().parents[3] / "fixtures" / "olx" / "full"
+
+
+class Command(BaseCommand):
+    help = """
+Run one course through the whole pipeline on the configured database (SQLite by default):
+import the OLX export into Learning Core and publish it, compile both branches into split
+documents, then read the course back through the read-only ModuleStore as the LMS does:
+print its outline, render a problem unit to HTML, and print a timing table.
+
+The course is PATH if given, else the shared demo course (settings.LC_DEMO_COURSE_DIR),
+else the bundled fixture course. Running it again updates the course in place.
+
+Examples:
+    manage.py lc_demo
+    manage.py lc_demo ../exports/MyCourse.tar.gz --course-key course-v1:Me+C1+2026
+"""
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", nargs="?", help="OLX export: a directory or .tar.gz (default: see above)")
+        parser.add_argument("--course-key", help="course-v1 key (default: from course.xml org/course/url_name)")
+        parser.add_argument(
+            "--html-out", default=None, help="where to write the rendered unit (default: var/demo/unit.html)"
+        )
+
+    def handle(self, *args, **options):
+        source = self._source(options["path"])
+        course_key = options["course_key"] or _course_key_from_export(source)
+        timings: list[tuple[str, float, str]] = []
+
+        @contextmanager
+        def timed(label: str, note: str = ""):
+            start = time.perf_counter()
+            holder = {"note": note}
+            yield holder
+            timings.append((label, (time.perf_counter() - start) * 1000, holder["note"]))
+
+        self._step(f"Importing {source} as {course_key} (and publishing)")
+        try:
+            with timed("import OLX + publish") as t:
+                result = import_olx(source, course_key, publish=True, progress=self._progress)
+                t["note"] = f"{result.blocks} blocks, {result.assets} assets"
+        except LcModulestoreError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"  blocks: {result.blocks} (created {result.created}, updated {result.updated}, "
+            f"unchanged {result.unchanged}, deleted {result.deleted}); drafts-only: {result.draft_blocks}; "
+            f"assets: {result.assets}; published: {'yes, log ' + str(result.publish_log_id) if result.published else 'nothing new'}"
+        )
+
+        self._step("Compiling split documents (published and draft branches)")
+        for branch in (PUBLISHED_BRANCH, DRAFT_BRANCH):
+            with timed(f"compile {branch}") as t:
+                compiled = compiler_api.compile_course(course_key, branch=branch, full=True)
+                t["note"] = f"{compiled.block_count} blocks, {compiled.stored_size:,} B stored"
+            ratio = compiled.raw_size / compiled.stored_size if compiled.stored_size else 0
+            self.stdout.write(
+                f"  {branch}: structure {compiled.structure_id} — {compiled.block_count} blocks, "
+                f"{compiled.raw_size:,} B BSON → {compiled.stored_size:,} B stored ({ratio:.1f}×), "
+                f"{compiled.queries} queries"
+                + (" (already compiled on publish)" if compiled.stale else "")
+            )
+
+        self._step("Reading the course through the read-only ModuleStore (published branch)")
+        shim_api.clear_existing_modulestores()
+        store = shim_api.modulestore()
+        key = store.make_course_key(*course_key.split(":", 1)[1].split("+"))
+        with timed("get_course(depth=None, lazy=False), cold"):
+            with store.bulk_operations(key):
+                course = store.get_course(key, depth=None, lazy=False)
+                counts = Counter()
+                lines = self._outline(course, counts)
+        shim_api.clear_request_caches()
+        with timed("get_course + full traversal, warm"):
+            with store.bulk_operations(key):
+                Counter(b.scope_ids.block_type for b in _walk(store.get_course(key, depth=None, lazy=False)))
+        for line in lines:
+            self.stdout.write(line)
+        self.stdout.write("  block counts: " + ", ".join(f"{t} {n}" for t, n in sorted(counts.items())))
+        detached = [
+            f"{t}/{b.location.block_id}"
+            for t in ("about", "course_info", "static_tab")
+            for b in store.get_items(key, qualifiers={"category": t})
+        ]
+        self.stdout.write(f"  detached blocks: {len(detached)} ({', '.join(sorted(detached)[:6])}…)")
+
+        self._step("Rendering a problem unit (student_view)")
+        with timed("render unit") as t:
+            path, unit = self._render_problem_unit(store, key, options["html_out"])
+            t["note"] = str(unit) if unit else "no problem unit"
+        self.stdout.write(f"  {unit} → {path}" if unit else "  the course has no unit with a problem")
+
+        self._step("Timings")
+        width = max(len(label) for label, _, _ in timings)
+        self.stdout.write(f"  {'step'.ljust(width)}  {'ms':>9}  notes")
+        for label, ms, note in timings:
+            self.stdout.write(f"  {label.ljust(width)}  {ms:9.1f}  {note}")
+        self.stdout.write(self.style.SUCCESS(f"Done: {course_key} is served from Learning Core."))
+
+    # -- helpers -------------------------------------------------------------
+    def _source(self, given: str | None) -> Path:
+        if given:
+            path = Path(given)
+            if not path.exists():
+                raise CommandError(f"No OLX export at {path}")
+            return path
+        shared = Path(settings.LC_DEMO_COURSE_DIR) / "course"
+        return shared if shared.is_dir() else FIXTURE_COURSE
+
+    def _step(self, text: str) -> None:
+        self.stdout.write(self.style.MIGRATE_HEADING(f"==> {text}"))
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        if self.verbosity >= 1 and total and (done == total or done % 100 == 0):
+            self.stderr.write(f"\r  {stage}: {done}/{total}", ending="\n" if done == total else "")
+
+    def _outline(self, course, counts: Counter) -> list[str]:
+        lines = [f"  course {course.display_name!r} ({course.location.block_id})"]
+        for chapter in course.get_children():
+            counts[chapter.scope_ids.block_type] += 1
+            lines.append(f"  ├─ {chapter.scope_ids.block_type} {chapter.display_name!r}")
+            for sequential in chapter.get_children():
+                counts[sequential.scope_ids.block_type] += 1
+                leaves: Counter = Counter()
+                units = sequential.get_children()
+                for unit in units:
+                    counts[unit.scope_ids.block_type] += 1
+                    for leaf in _walk(unit, include_self=False):
+                        counts[leaf.scope_ids.block_type] += 1
+                        leaves[leaf.scope_ids.block_type] += 1
+                        _ = leaf.fields and leaf.display_name  # read fields as the LMS collect does
+                summary = ", ".join(f"{n} {t}" for t, n in sorted(leaves.items()))
+                lines.append(f"  │   ├─ {sequential.display_name!r}: {len(units)} units ({summary})")
+        counts["course"] += 1
+        return lines
+
+    def _render_problem_unit(self, store, key, html_out: str | None):
+        for unit in store.get_items(key, qualifiers={"category": "vertical"}):
+            if any(child.scope_ids.block_type == "problem" for child in unit.get_children()):
+                fragment = unit.runtime.render(unit, "student_view")
+                path = Path(html_out) if html_out else Path(settings.VAR_DIR) / "demo" / "unit.html"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(
+                    f"<!doctype html><html><head><meta charset='utf-8'><title>{unit.display_name}</title></head>"
+                    f"<body>{fragment.body_html()}</body></html>",
+                    encoding="utf-8",
+                )
+                return path, unit.location
+        return None, None
+
+
+def _walk(block, include_self: bool = True):
+    if include_self:
+        yield block
+    for child in block.get_children():
+        yield from _walk(child)
+
+
+def _course_key_from_export(source: Path) -> str:
+    """course-v1:{org}+{course}+{url_name} from the export's course.xml (tarballs: the fixture's convention)."""
+    course_xml = source / "course.xml"
+    if not course_xml.is_file():
+        raise CommandError(f"{source} has no course.xml; pass --course-key")
+    root = etree.parse(str(course_xml)).getroot()
+    org, course, run = root.get("org"), root.get("course"), root.get("url_name")
+    if not (org and course and run):
+        raise CommandError(f"{course_xml}: <course> needs org, course and url_name attributes; pass --course-key")
+    return f"course-v1:{org}+{course}+{run}"
