@@ -1,1 +1,36 @@
-"""Signal receivers: Learning Core publish/draft events trigger compiles (wired by the compiler work)."""
+"""
+Signals: Learning Core publish/draft events trigger compiles; a finished published compile announces itself.
+
+Learning Core sends ``ENTITIES_PUBLISHED`` / ``ENTITIES_DRAFT_CHANGED`` after
+its transaction commits. The receivers only enqueue Celery tasks
+(:mod:`lc_modulestore.tasks`); the compile runs there.
+"""
+from __future__ import annotations
+
+import django.dispatch
+from django.conf import settings
+from openedx_content.api import signals as content_signals
+
+#: Sent after a compile moved a course's published head, with ``course_key`` (a CourseLocator),
+#: exactly as edx-platform's ``SignalHandler.course_published`` is, so LMS read models rebuild.
+course_published = django.dispatch.Signal()
+
+
+def on_entities_published(sender=None, *, learning_package=None, change_log=None, **kwargs) -> None:
+    """Compile the published branch as of the new PublishLog (and the draft branch: publishing changes it too)."""
+    from .tasks import compile_publish_log_task
+
+    compile_publish_log_task.delay(change_log.publish_log_id)
+
+
+def on_entities_draft_changed(sender=None, *, learning_package=None, change_log=None, **kwargs) -> None:
+    """Compile the draft branch after a quiet period; the task compiles the latest draft log, so bursts collapse."""
+    from .tasks import compile_drafts_task
+
+    compile_drafts_task.apply_async(
+        args=[learning_package.id], countdown=getattr(settings, "LC_MODULESTORE_DRAFT_COMPILE_DEBOUNCE", 5)
+    )
+
+
+content_signals.ENTITIES_PUBLISHED.connect(on_entities_published, dispatch_uid="lc_modulestore.compile_published")
+content_signals.ENTITIES_DRAFT_CHANGED.connect(on_entities_draft_changed, dispatch_uid="lc_modulestore.compile_drafts")

@@ -48,6 +48,13 @@ class CompiledStructure(models.Model):
     compile_ms = models.FloatField(default=0)
     compile_queries = models.PositiveIntegerField(default=0)
     full_compile = models.BooleanField(default=True)
+    has_pins = models.BooleanField(
+        default=False,
+        help_text="The course had pinned entity-list rows; the next publish is compiled in full, not incrementally.",
+    )
+    rebuilt_blocks = models.PositiveIntegerField(
+        default=0, help_text="Block entries built from Learning Core data; the rest were copied from the previous structure."
+    )
 
     class Meta:
         constraints = [
