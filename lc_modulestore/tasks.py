@@ -19,12 +19,15 @@ def compile_publish_log_task(publish_log_id: int) -> dict:
     """Compile the published branch as of PublishLog ``publish_log_id``; returns the CompileResult as a dict."""
     from dataclasses import asdict
 
-    from compiler.api import LogNotFoundError, compile_publish_log
+    from compiler.api import CompileError, LogNotFoundError, compile_publish_log
 
     try:
         result = compile_publish_log(publish_log_id)
     except LogNotFoundError as exc:  # a package that is not a course (e.g. a library): nothing to compile
         log.info("Not compiling: %s", exc)
+        return {"skipped": str(exc)}
+    except CompileError as exc:  # e.g. a course published before its root exists; the next publish retries
+        log.warning("Not compiling PublishLog %s: %s", publish_log_id, exc)
         return {"skipped": str(exc)}
     return asdict(result)
 
@@ -34,7 +37,11 @@ def compile_drafts_task(learning_package_id: int) -> dict:
     """Compile the draft branch of the course in ``learning_package_id`` from its latest DraftChangeLog."""
     from dataclasses import asdict
 
-    from compiler.api import compile_drafts_of_package
+    from compiler.api import CompileError, compile_drafts_of_package
 
-    result = compile_drafts_of_package(learning_package_id)
+    try:
+        result = compile_drafts_of_package(learning_package_id)
+    except CompileError as exc:  # e.g. an import still under way (no course root yet)
+        log.info("Not compiling the drafts of learning package %s: %s", learning_package_id, exc)
+        return {"skipped": str(exc)}
     return asdict(result) if result is not None else {"skipped": f"learning package {learning_package_id} holds no course"}
