@@ -1,6 +1,8 @@
 """manage.py lc_dump_structure: print a course's compiled structure and definitions as Extended JSON."""
 from __future__ import annotations
 
+import argparse
+
 from bson import json_util
 from django.core.management.base import BaseCommand, CommandError
 
@@ -19,6 +21,11 @@ class Command(BaseCommand):
         "  manage.py lc_dump_structure course-v1:edX+DemoX+Demo_Course\n"
         "  manage.py lc_dump_structure course-v1:edX+DemoX+Demo_Course --branch draft --no-definitions"
     )
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' line breaks
+        return parser
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("course_key", metavar="COURSE_KEY")
