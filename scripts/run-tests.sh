@@ -18,7 +18,7 @@ pytest_run() {  # pytest's exit 5 ("no tests collected") is a failure of ours, n
 }
 
 echo "==> import-linter contracts"
-.venv/bin/lint-imports --config setup.cfg || status=1
+.venv/bin/lint-imports setup.cfg || status=1
 
 echo "==> migrations are complete"
 LC_VAR_DIR="$ROOT/var/check" "$PY" manage.py makemigrations --check --dry-run lc_modulestore >/dev/null || {
