@@ -84,3 +84,18 @@ def test_draft_events_before_the_course_root_exists_do_not_break_authoring(djang
     assert "skipped" in tasks.compile_drafts_task.delay(empty.learning_package_id).get()
     with pytest.raises(Exception, match="no root"):
         compile_drafts_of_package(empty.learning_package_id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_draft_edit_outside_any_transaction_is_compiled_with_its_field_data():
+    """Autocommit authoring: the draft event fires after the version *and* its field data are committed."""
+    course, writer = build_course(publish=False)  # real commits: every draft event compiles (eager)
+    writer.save_block(leaf("html", "p0_0_0_0", text="autocommit edit"))
+    from compiler import api
+    from compiler.snapshot import latest_draft_log
+
+    assert storage.head_log_id(course, DRAFT_BRANCH) == latest_draft_log(course).pk
+    doc = api.structure_document(str(course.course_key), branch=DRAFT_BRANCH)
+    html = next(b for b in doc["blocks"] if b["block_id"] == "p0_0_0_0")
+    definition = api.definition_documents([str(html["definition"])])[str(html["definition"])]
+    assert definition["fields"]["data"] == "<html>autocommit edit</html>"
