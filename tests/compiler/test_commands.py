@@ -51,3 +51,12 @@ def test_lc_dump_structure_prints_canonical_extended_json():
     assert {d["_id"] for d in parsed["definitions"]} == {b["definition"] for b in parsed["structure"]["blocks"]}
     with pytest.raises(CommandError, match=r"course-v1:Org\+C\+R.*draft"):
         _run("lc_dump_structure", str(course.course_key), "--branch", "draft")
+
+
+def test_lc_bench_compile_reports_full_and_incremental_compiles():
+    out = _run("lc_bench", "compile", "--shape", "1x1x2x2")
+    lines = {line.split()[0]: line for line in out.splitlines() if line.split()}
+    assert "full" in lines and "incremental" in lines
+    assert lines["incremental"].split()[3:5] == ["9", "5"]  # 9 blocks, 5 rebuilt: the leaf and its 4 ancestors
+    with pytest.raises(CommandError, match="--shape"):
+        _run("lc_bench", "compile", "--shape", "1x2")
