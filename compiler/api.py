@@ -119,7 +119,7 @@ def _compile_published(course: LearningCoreCourse, log_id: int, *, full: bool) -
             build=build,
             full=is_full,
             compile_ms=ms,
-            compile_queries=len(queries) + 1,
+            compile_queries=len(queries),  # reads and build; the install writes come after
         )
     if installed.moved:
         _send_course_published_on_commit(course)
@@ -146,7 +146,7 @@ def _compile_drafts(course: LearningCoreCourse) -> CompileResult:
             build=build,
             full=True,
             compile_ms=ms,
-            compile_queries=len(queries) + 1,
+            compile_queries=len(queries),  # reads and build; the install writes come after
         )
     return _result(course, DRAFT_BRANCH, snap.header.log_id, installed, full=True, fallback="", ms=ms,
                    queries=len(queries))

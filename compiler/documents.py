@@ -150,7 +150,7 @@ def block_entry(
     }
 
 
-def with_subtree_edits(blocks: dict[tuple[str, str], dict[str, Any]], root: tuple[str, str]) -> None:
+def with_subtree_edits(blocks: dict[tuple[str, str], dict[str, Any]]) -> None:
     """
     Set ``_subtree_edited_on``/``_subtree_edited_by`` on every block (in place).
 

@@ -235,7 +235,7 @@ def build_structure(snapshot: Snapshot, *, previous: dict[str, Any] | None = Non
             entry = copy.copy(prev_blocks[key])
             entry["edit_info"] = dict(entry["edit_info"])
             blocks[key] = entry
-    documents.with_subtree_edits(blocks, snapshot.root)
+    documents.with_subtree_edits(blocks)
 
     header = snapshot.header
     branch = header.branch
