@@ -42,12 +42,10 @@ def _log_field(branch: str) -> str:
     return "publish_log_id" if branch == PUBLISHED_BRANCH else "draft_change_log_id"
 
 
-def locked_index(course: LearningCoreCourse) -> CourseIndex:
-    """The course's index row, created if missing, locked for this transaction. Call inside ``atomic``."""
-    index = CourseIndex.objects.select_for_update().filter(course=course).first()
-    if index is not None:
-        return index
-    now = timezone.now()
+def ensure_index(course: LearningCoreCourse) -> None:
+    """Create the course's index row if missing, in its own short transaction (never under a row lock)."""
+    if CourseIndex.objects.filter(course=course).exists():
+        return
     try:
         with transaction.atomic():
             CourseIndex.objects.create(
@@ -55,10 +53,14 @@ def locked_index(course: LearningCoreCourse) -> CourseIndex:
                 objectid=str(documents.course_index_id(learning_package_uuid=course.learning_package.uuid)),
                 edited_by=course.created_by,
                 edited_on=course.created,
-                last_update=now,
+                last_update=timezone.now(),
             )
     except IntegrityError:
-        pass  # another compile created it first
+        pass  # a concurrent compile (the other branch) created it first
+
+
+def locked_index(course: LearningCoreCourse) -> CourseIndex:
+    """The course's index row, locked (``SELECT … FOR UPDATE``) until the transaction ends."""
     return CourseIndex.objects.select_for_update().get(course=course)
 
 
@@ -82,6 +84,7 @@ def install(
     """Store ``build`` as the structure of log ``log_id`` and move ``branch``'s head to it, unless a newer head exists."""
     log_field = _log_field(branch)
     document = build.document
+    ensure_index(course)
     with transaction.atomic():
         index = locked_index(course)
         head = getattr(index, head_field(branch))
@@ -168,4 +171,4 @@ def decoded(structure: CompiledStructure) -> dict[str, Any]:
     )
 
 
-__all__ = ["Installed", "decoded", "head_field", "head_log_id", "install", "locked_index", "prune", "structure_row"]
+__all__ = ["Installed", "decoded", "ensure_index", "head_field", "head_log_id", "install", "locked_index", "prune", "structure_row"]

@@ -39,6 +39,13 @@ def _redis_url() -> str:
     return url
 
 
+def _drop_connection_pools() -> None:
+    """Make the app build broker connections from its current conf again (pools are cached on first use)."""
+    app.close()
+    app._pool = None  # noqa: SLF001  (Celery has no public reset)
+    app.amqp._producer_pool = None  # noqa: SLF001
+
+
 def _wait_for(predicate, timeout: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -58,6 +65,7 @@ def test_a_worker_compiles_each_publish():
     queue = f"lcms-test-{uuid.uuid4().hex[:8]}"
     saved = {k: app.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
     app.conf.update(task_always_eager=False, broker_url=redis_url, task_default_queue=queue)
+    _drop_connection_pools()  # earlier tests may have built them for the in-memory broker
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -89,3 +97,4 @@ def test_a_worker_compiles_each_publish():
             output = worker.communicate()[0].decode(errors="replace")
         print(output[-4000:])
         app.conf.update(saved)
+        _drop_connection_pools()

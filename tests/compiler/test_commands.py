@@ -60,3 +60,14 @@ def test_lc_bench_compile_reports_full_and_incremental_compiles():
     assert lines["incremental"].split()[3:5] == ["9", "5"]  # 9 blocks, 5 rebuilt: the leaf and its 4 ancestors
     with pytest.raises(CommandError, match="--shape"):
         _run("lc_bench", "compile", "--shape", "1x2")
+
+
+def test_lc_compile_async_queues_tasks():
+    course, _ = build_course()
+    out = _run("lc_compile", str(course.course_key), "--branch", "both", "--async")
+    assert "queued course-v1:Org+C+R" in out
+    # eager in the standalone settings: the queued tasks already ran
+    assert api.structure_document(str(course.course_key), branch=PUBLISHED_BRANCH)
+    assert api.structure_document(str(course.course_key), branch=DRAFT_BRANCH)
+    with pytest.raises(CommandError, match=r"course-v1:Org\+Nope\+R"):
+        _run("lc_compile", "course-v1:Org+Nope+R", "--async")
