@@ -23,3 +23,19 @@ class BlockNotFoundError(LcModulestoreError, LookupError):
 
 class BlockShapeError(LcModulestoreError):
     """A block whose new data does not fit the Learning Core entity it already is (e.g. leaf became container)."""
+
+
+class OlxError(LcModulestoreError):
+    """
+    An OLX export that cannot be imported: malformed XML/JSON, a missing pointer target, a duplicate, a cycle.
+
+    ``file`` is the file at fault (relative to the course directory when it is
+    inside it) and ``line`` its line when known; both are part of the message.
+    """
+
+    def __init__(self, message: str, *, file: str, line: int | None = None) -> None:
+        self.file = file
+        self.line = line
+        self.reason = message
+        where = f"{file}, line {line}" if line else file
+        super().__init__(f"{where}: {message}")

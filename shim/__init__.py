@@ -1,0 +1,14 @@
+"""
+The read-only split ModuleStore over Learning Core courses (the last stages of the pipeline).
+
+documents → **backend** → **store** → **XBlocks**:
+
+* :mod:`shim.split_types`: split's in-memory shapes (BlockKey, BlockData, EditInfo, structure conversions);
+* :mod:`shim.backends`: where documents are read from (``base``: the protocol; ``mysql``: compiled rows);
+* :mod:`shim.caches`: decoded structures by id (LRU + Django cache), indexes per request;
+* :mod:`shim.store`: split's read API and draft/published semantics; :mod:`shim.outline` and
+  :mod:`shim.matching` hold its structure walks and query language;
+* :mod:`shim.runtime`: XBlocks, their field data and inheritance, LMS services.
+
+Import from :mod:`shim.api`.
+"""

@@ -1,0 +1,1 @@
+"""OLX import into Learning Core: ``reader`` (files → tree), ``fields`` (tree → BlockData), ``importer`` (→ DB)."""

@@ -1,0 +1,124 @@
+"""
+The shim's caches: decoded structures by id (immutable) and course indexes per request.
+
+* :class:`StructureCache`: compiled structures never change once written, so a
+  decoded structure is cached by its id, first in a bounded in-process LRU
+  (no unpickling on a hit), then in the Django cache alias
+  ``course_structure_cache`` (shared between processes; ``zlib(pickle)`` like
+  split's ``CourseStructureCache``, skipped for entries of 2 MB or more).
+  No invalidation is ever needed. Cached structures are shared: readers must
+  not mutate them (the store never does).
+* :data:`course_index_cache`: a request cache (edx-django-utils), cleared at the
+  end of every request by ``RequestCacheMiddleware``, or by
+  :func:`clear_request_caches`.
+"""
+from __future__ import annotations
+
+import logging
+import pickle
+import threading
+import zlib
+from collections import OrderedDict
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import InvalidCacheBackendError, caches
+from edx_django_utils.cache import RequestCache
+
+log = logging.getLogger(__name__)
+
+STRUCTURE_CACHE_ALIAS = "course_structure_cache"
+# split does not put structures of 2 MB or more (compressed) in the shared cache.
+MAX_SHARED_CACHE_BYTES = 2 * 1024 * 1024
+COURSE_INDEX_NAMESPACE = "lc_modulestore.course_index_cache"
+
+
+def course_index_cache() -> RequestCache:
+    """The per-request cache of course index documents."""
+    return RequestCache(COURSE_INDEX_NAMESPACE)
+
+
+def clear_request_caches() -> None:
+    """Forget request-scoped state (course indexes): what the end of a request does."""
+    course_index_cache().clear()
+
+
+class StructureCache:
+    """Decoded structures by structure id: an in-process LRU in front of the shared Django cache."""
+
+    def __init__(self, max_entries: int | None = None) -> None:
+        self.max_entries = (
+            max_entries if max_entries is not None else getattr(settings, "LC_MODULESTORE_STRUCTURE_LRU_SIZE", 64)
+        )
+        self._lru: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _shared():
+        try:
+            return caches[STRUCTURE_CACHE_ALIAS]
+        except InvalidCacheBackendError:
+            return None
+
+    @staticmethod
+    def _key(structure_id: Any) -> str:
+        return f"lc_modulestore.structure.{structure_id}"
+
+    def get(self, structure_id: Any, course_context: Any = None) -> dict[str, Any] | None:
+        """The cached structure, or None."""
+        key = str(structure_id)
+        with self._lock:
+            if key in self._lru:
+                self._lru.move_to_end(key)
+                return self._lru[key]
+        shared = self._shared()
+        if shared is None:
+            return None
+        blob = shared.get(self._key(key))
+        if blob is None:
+            return None
+        try:
+            structure = pickle.loads(zlib.decompress(blob))
+        except Exception:  # noqa: BLE001 - any bad entry is dropped, as split does
+            log.warning("Structure cache: bad entry for %s (course %s), dropped", key, course_context)
+            shared.delete(self._key(key))
+            return None
+        self._remember(key, structure)
+        return structure
+
+    def set(self, structure_id: Any, structure: dict[str, Any], course_context: Any = None) -> None:
+        """Cache ``structure`` in-process and, when small enough, in the shared cache."""
+        key = str(structure_id)
+        self._remember(key, structure)
+        shared = self._shared()
+        if shared is None:
+            return
+        blob = zlib.compress(pickle.dumps(structure, 4), 1)
+        if len(blob) < MAX_SHARED_CACHE_BYTES:
+            shared.set(self._key(key), blob, None)
+        else:
+            log.info("Structure %s of %s is %d bytes compressed: not shared-cached", key, course_context, len(blob))
+
+    def _remember(self, key: str, structure: dict[str, Any]) -> None:
+        if self.max_entries <= 0:
+            return
+        with self._lock:
+            self._lru[key] = structure
+            self._lru.move_to_end(key)
+            while len(self._lru) > self.max_entries:
+                self._lru.popitem(last=False)
+
+    def clear_local(self) -> None:
+        """Drop the in-process LRU (tests; the shared cache is left alone)."""
+        with self._lock:
+            self._lru.clear()
+
+
+__all__ = [
+    "COURSE_INDEX_NAMESPACE",
+    "MAX_SHARED_CACHE_BYTES",
+    "STRUCTURE_CACHE_ALIAS",
+    "StructureCache",
+    "clear_request_caches",
+    "course_index_cache",
+]

@@ -1,0 +1,358 @@
+"""
+XBlocks from a structure: the runtime that builds blocks, their field data, and the LMS services.
+
+One :class:`CourseRuntime` serves one structure of one course branch. It turns
+``BlockData`` into real XBlock instances (classes from
+``lc_modulestore.blocks.load_block_class``), with:
+
+* usage keys from the course key (``course_key.make_usage_key(type, id)``),
+  carrying branch and version as split's do (or neither, with ``strip_keys``,
+  as edx-platform's Mixed store returns them);
+* settings and children read straight from the structure, never copied or
+  mutated (structures are shared through the caches);
+* content fields read from the block's definition, loaded on first use, or in
+  one ``get_definitions`` call by :meth:`CourseRuntime.prefetch_definitions`;
+* split's inheritance: an unset inheritable field (``INHERITABLE_FIELD_NAMES``)
+  reads the nearest ancestor that sets it; other fields fall back to template
+  defaults, then to the field default;
+* writes kept in memory on the block's own field data (the store never persists).
+
+Services (infrastructure §4): ``field-data``, ``user``, ``cache``, ``sandbox``,
+``xqueue``, ``replace_urls``, ``i18n``, plus any passed in; ``resources_fs`` is
+an OSFS at ``LC_MODULESTORE_FS_ROOT/<org>/<course>/<run>``, created as split does.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.cache import caches
+from fs.osfs import OSFS
+from opaque_keys.edx.locator import DefinitionLocator
+from xblock.core import XBlockMixin
+from xblock.field_data import FieldData
+from xblock.fields import Reference, ReferenceList, ReferenceValueDict, Scope, ScopeIds
+from xblock.reference.user_service import UserService, XBlockUser
+from xblock.runtime import MemoryIdManager, Runtime
+
+from lc_modulestore.blocks import INHERITABLE_FIELD_NAMES, load_block_class
+
+from .exceptions import ItemNotFoundError
+from .split_types import BlockData, BlockKey
+
+if TYPE_CHECKING:
+    from .store import CourseEntry
+
+log = logging.getLogger(__name__)
+
+DefinitionLoader = Callable[[Any, Any], dict[str, Any]]
+BulkDefinitionLoader = Callable[[Any, list[Any]], list[dict[str, Any]]]
+
+
+class ModulestoreBlockMixin(XBlockMixin):
+    """What every modulestore block offers the LMS besides its fields (edx-platform's XModuleMixin basics)."""
+
+    @property
+    def location(self):
+        """The block's usage key (with branch and version, as split returns it)."""
+        return self.scope_ids.usage_id
+
+    @property
+    def category(self) -> str:
+        return self.scope_ids.block_type
+
+    @property
+    def course_id(self):
+        return self.scope_ids.usage_id.course_key
+
+    @property
+    def url_name(self) -> str:
+        return self.scope_ids.usage_id.block_id
+
+    @property
+    def display_name_with_default(self) -> str:
+        name = getattr(self, "display_name", None)
+        return name if name is not None else self.url_name.replace("_", " ")
+
+
+class BlockFieldData(FieldData):
+    """
+    Field data of one block instance: split's ``SplitMongoKVS`` plus ``InheritingFieldData``.
+
+    Reads: children (as usage keys) and settings from the structure's
+    ``BlockData.fields``; content from the definition; parent from the runtime's
+    parent map. Writes and deletes stay in this object.
+    """
+
+    def __init__(self, runtime: CourseRuntime, block_key: BlockKey, block_data: BlockData) -> None:
+        self._runtime = runtime
+        self._block_key = block_key
+        self._block_data = block_data
+        self._local: dict[str, Any] = {}
+        self._deleted: set[str] = set()
+
+    def get(self, block, name):
+        if name in self._local:
+            return self._local[name]
+        if name in self._deleted:
+            raise KeyError(name)
+        field = block.fields[name]
+        scope = field.scope
+        if scope == Scope.children:
+            return [self._runtime.usage_key(BlockKey(*c)) for c in self._block_data.fields["children"]]
+        if scope == Scope.parent:
+            parent = self._runtime.parent_of(self._block_key)
+            return self._runtime.usage_key(parent) if parent is not None else None
+        if scope == Scope.settings:
+            return self._runtime.convert_reference(field, self._block_data.fields[name])
+        if scope == Scope.content:
+            return self._runtime.definition_fields(self._block_data.definition)[name]
+        raise KeyError(name)  # user scopes: nothing stored here (the LMS wraps its own user state)
+
+    def has(self, block, name):
+        try:
+            self.get(block, name)
+        except KeyError:
+            return False
+        return True
+
+    def set(self, block, name, value):
+        self._local[name] = value
+        self._deleted.discard(name)
+
+    def delete(self, block, name):
+        self._local.pop(name, None)
+        self._deleted.add(name)
+
+    def default(self, block, name):
+        defaults = self._block_data.defaults
+        if name in INHERITABLE_FIELD_NAMES:
+            field = block.fields[name]
+            ancestor = block.get_parent()
+            # Under library_content, template defaults win over inheritance (split's rule).
+            if ancestor is not None and ancestor.scope_ids.block_type == "library_content" and name in defaults:
+                return defaults[name]
+            while ancestor is not None:
+                if name in ancestor.fields and ancestor.fields[name].is_set_on(ancestor):
+                    return field.to_json(ancestor.fields[name].read_from(ancestor))
+                ancestor = ancestor.get_parent()
+        if name in defaults:
+            return defaults[name]
+        raise KeyError(name)
+
+
+class _Sandbox:
+    """The ``sandbox`` service: no unsafe code, no python_lib.zip (codejail is not configured here)."""
+
+    def can_execute_unsafe_code(self) -> bool:
+        return False
+
+    def get_python_lib_zip(self) -> bytes | None:
+        return None
+
+
+class _Cache:
+    """The ``cache`` service: the Django ``default`` cache (get/set), as edx-platform provides it."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return caches["default"].get(key, default)
+
+    def set(self, key: str, value: Any, *args: Any, **kwargs: Any) -> None:
+        caches["default"].set(key, value, *args, **kwargs)
+
+
+class _NoXQueue:
+    """The ``xqueue`` service when no XQueue is configured: external graders are unavailable."""
+
+    interface = None
+    default_queuename = None
+    waittime = 5
+
+    def construct_callback(self, dispatch: str = "score_update") -> str:
+        raise RuntimeError("No XQueue is configured for this modulestore runtime")
+
+
+class _ReplaceURLs:
+    """The ``replace_urls`` service: ``/static/x`` → the course's asset URL, as split courses serve them."""
+
+    _STATIC = re.compile(r"""(?P<quote>["'])/static/(?P<path>[^"'?#]+)""")
+
+    def __init__(self, course_key) -> None:
+        self.course_key = course_key.for_branch(None) if course_key.org else course_key
+
+    def replace_urls(self, text: str, static_replace_only: bool = False, **kwargs: Any) -> str:
+        def asset_url(match: re.Match) -> str:
+            path = match.group("path").replace("/", "_")
+            return f"{match.group('quote')}/{self.course_key.make_asset_key('asset', path)}"
+
+        return self._STATIC.sub(asset_url, text)
+
+
+def anonymous_user_service() -> UserService:
+    """A ``user`` service for an anonymous, non-staff user (callers pass their own for real users)."""
+    return StaticUserService(XBlockUser(is_current_user=True))
+
+
+class StaticUserService(UserService):
+    """A ``user`` service that always returns the one user it was made with."""
+
+    def __init__(self, user: XBlockUser, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._user = user
+
+    def get_current_user(self) -> XBlockUser:
+        return self._user
+
+
+class CourseRuntime(Runtime):
+    """Builds the XBlocks of one structure (one course branch at one version)."""
+
+    def __init__(
+        self,
+        entry: CourseEntry,
+        *,
+        load_definition: DefinitionLoader,
+        load_definitions: BulkDefinitionLoader,
+        services: dict[str, Any] | None = None,
+        fs_root: str | None = None,
+        event_handler: Callable[[Any, str, dict], None] | None = None,
+        strip_keys: bool = False,
+    ) -> None:
+        ids = MemoryIdManager()
+        course_key = entry.course_key
+        merged = {
+            "user": anonymous_user_service(),
+            "cache": _Cache(),
+            "sandbox": _Sandbox(),
+            "xqueue": _NoXQueue(),
+            "replace_urls": _ReplaceURLs(course_key),
+            **(services or {}),
+        }
+        super().__init__(id_reader=ids, id_generator=ids, services=merged, mixins=(ModulestoreBlockMixin,))
+        self.course_entry = entry
+        if strip_keys and course_key.org:
+            course_key = course_key.version_agnostic().for_branch(None)  # what Mixed hands the LMS
+        self.course_key = course_key  # the context of every key this runtime makes
+        self.course_id = course_key  # subsystems (grading) read runtime.course_id
+        self.structure = entry.structure
+        self.definitions: dict[Any, dict[str, Any]] = {}
+        self._load_definition = load_definition
+        self._load_definitions = load_definitions
+        self._event_handler = event_handler
+        self._parents: dict[BlockKey, BlockKey] | None = None
+        self.block_cache: dict[BlockKey, Any] | None = None  # set by the store inside bulk_operations
+        root = fs_root or settings.LC_MODULESTORE_FS_ROOT
+        parts = [course_key.org, course_key.course, course_key.run] if course_key.org else [str(entry.version_guid)]
+        parts = [str(p) for p in parts]
+        path = os.path.join(root, *parts)
+        os.makedirs(path, exist_ok=True)
+        self.resources_fs = OSFS(path)
+
+    # -- keys and tree -----------------------------------------------------------
+    def usage_key(self, block_key: BlockKey):
+        return self.course_key.make_usage_key(block_key.type, block_key.id)
+
+    def parent_of(self, block_key: BlockKey) -> BlockKey | None:
+        """The block's parent for ``get_parent()``: a map over the whole structure, built once."""
+        if self._parents is None:
+            self._parents = {}
+            for parent_key, block in self.structure["blocks"].items():
+                for child in block.fields.get("children", []):
+                    self._parents[BlockKey(*child)] = parent_key
+        return self._parents.get(block_key)
+
+    def convert_reference(self, field, value):
+        """Reference-typed settings are stored as ``[type, id]``: make them usage keys (split's conversion)."""
+        if value is None:
+            return value
+        if isinstance(field, ReferenceList):
+            return [self.usage_key(BlockKey(*v)) if isinstance(v, list | tuple) else v for v in value]
+        if isinstance(field, ReferenceValueDict):
+            return {k: self.usage_key(BlockKey(*v)) if isinstance(v, list | tuple) else v for k, v in value.items()}
+        if isinstance(field, Reference) and isinstance(value, list | tuple):
+            return self.usage_key(BlockKey(*value))
+        return value
+
+    # -- definitions ---------------------------------------------------------------
+    def definition_fields(self, definition_id) -> dict[str, Any]:
+        """The content fields of a definition, loading it on first use."""
+        if definition_id not in self.definitions:
+            document = self._load_definition(self.course_key, definition_id)
+            self.definitions[definition_id] = document.get("fields", {})
+        return self.definitions[definition_id]
+
+    def prefetch_definitions(self, block_keys: Iterable[BlockKey]) -> None:
+        """Load the definitions of ``block_keys`` not loaded yet, in one bulk call."""
+        blocks = self.structure["blocks"]
+        wanted = {blocks[k].definition for k in block_keys if k in blocks} - set(self.definitions) - {None}
+        if not wanted:
+            return
+        for document in self._load_definitions(self.course_key, sorted(wanted, key=str)):
+            self.definitions[document["_id"]] = document.get("fields", {})
+
+    # -- blocks ----------------------------------------------------------------------
+    def get_block(self, usage_id, for_parent=None):
+        """The XBlock at ``usage_id`` in this structure (``ItemNotFoundError`` if absent)."""
+        return self.load_block(BlockKey(usage_id.block_type, usage_id.block_id), for_parent=for_parent)
+
+    def load_block(self, block_key: BlockKey, for_parent=None):
+        if self.block_cache is not None and block_key in self.block_cache:
+            return self.block_cache[block_key]
+        block_data = self.structure["blocks"].get(block_key)
+        if block_data is None:
+            raise ItemNotFoundError(self.usage_key(block_key))
+        if block_data.definition is None:
+            raise ValueError(f"Block {block_key.type}/{block_key.id} of {self.course_key} has no definition")
+        cls = load_block_class(block_data.block_type or block_key.type)
+        scope_ids = ScopeIds(None, block_key.type, block_data.definition, self.usage_key(block_key))
+        block = self.construct_xblock_from_class(cls, scope_ids, for_parent=for_parent)
+        block._lc_field_data = BlockFieldData(self, block_key, block_data)
+        edit_info = block_data.edit_info
+        block._edited_by = block.edited_by = edit_info.edited_by
+        block._edited_on = block.edited_on = edit_info.edited_on
+        block.previous_version = edit_info.previous_version
+        block.update_version = edit_info.update_version
+        block.source_version = edit_info.source_version
+        block.course_version = self.course_entry.version_guid
+        block.definition_locator = DefinitionLocator(block_key.type, block_data.definition)
+        if self.block_cache is not None:
+            self.block_cache[block_key] = block
+        return block
+
+    def service(self, block, service_name):
+        if service_name in ("field-data", "field-data-unbound"):
+            bound = block.__dict__.get("_bound_field_data")
+            if bound is not None and service_name == "field-data":
+                return bound  # the LMS's per-user wrapper, set by bind_for_student
+            field_data = block.__dict__.get("_lc_field_data")
+            if field_data is None:
+                raise RuntimeError(f"{block.scope_ids.usage_id} was not built by this runtime")
+            return field_data
+        return super().service(block, service_name)
+
+    # -- Runtime's abstract methods ---------------------------------------------------
+    def handler_url(self, block, handler_name, suffix="", query="", thirdparty=False):
+        url = f"/courses/{self.course_key.for_branch(None) if self.course_key.org else self.course_key}"
+        url += f"/xblock/{block.scope_ids.usage_id}/handler/{handler_name}"
+        if suffix:
+            url += f"/{suffix}"
+        return f"{url}?{query}" if query else url
+
+    def resource_url(self, resource):
+        return f"/static/{resource}"
+
+    def local_resource_url(self, block, uri):
+        return f"/xblock/resource/{block.scope_ids.block_type}/{uri}"
+
+    def publish(self, block, event_type, event_data):
+        if self._event_handler is not None:
+            self._event_handler(block, event_type, event_data)
+        else:
+            log.debug("XBlock event %s from %s: %s", event_type, block.scope_ids.usage_id, event_data)
+
+
+__all__ = ["BlockFieldData", "CourseRuntime", "ModulestoreBlockMixin", "StaticUserService", "anonymous_user_service"]

@@ -1,0 +1,123 @@
+"""
+Query budgets (issue #8), counted with django_assert_max_num_queries:
+
+* get_item cold: index + structure (2); reading a content field adds at most 1;
+* get_course(depth=None, lazy=False) and a full traversal reading every field: 3, whatever the size;
+* warm structure cache: get_item costs the index only (1), and nothing inside bulk_operations after entry.
+"""
+from __future__ import annotations
+
+import pytest
+from opaque_keys.edx.locator import CourseLocator
+
+from tests.shim.courses import build_greek_hero, build_tree
+from tests.shim.documents import Block, build_course, children
+from tests.shim.fixtures import new_request
+
+pytestmark = pytest.mark.django_db
+
+
+def _big_course(course_key: str, chapters: int, per_chapter: int):
+    blocks = [Block("course", "course", fields={
+        "display_name": "Big", "children": children(*[("chapter", f"c{i}") for i in range(chapters)])})]
+    for i in range(chapters):
+        blocks.append(Block("chapter", f"c{i}", fields={
+            "display_name": f"C{i}", "children": children(("sequential", f"s{i}"))}))
+        blocks.append(Block("sequential", f"s{i}", fields={
+            "display_name": f"S{i}", "graded": True, "format": "Homework",
+            "children": children(*[("html", f"h{i}_{j}") for j in range(per_chapter)])}))
+        blocks.extend(Block("html", f"h{i}_{j}", fields={"display_name": f"H{i}.{j}"},
+                            content={"data": f"<p>{i}.{j}</p>"}) for j in range(per_chapter))
+    return build_course(course_key, blocks)
+
+
+def _read_every_field(block, seen):
+    seen.append(block.location)
+    for name in block.fields:
+        getattr(block, name)
+    for child in block.get_children():
+        _read_every_field(child, seen)
+
+
+def test_get_item_cold_is_index_plus_structure_and_a_content_field_adds_one(store, django_assert_max_num_queries):
+    built = build_tree()
+    with django_assert_max_num_queries(2):
+        html = store.get_item(built.course_key.make_usage_key("html", "h1"))
+    with django_assert_max_num_queries(1):
+        assert html.data.startswith("<p>")
+    with django_assert_max_num_queries(0):
+        assert html.display_name == "Intro"
+
+
+@pytest.mark.parametrize("chapters,per_chapter", [(2, 2), (12, 8)])
+def test_whole_course_traversal_reading_every_field_is_three_queries(store, django_assert_max_num_queries,
+                                                                      chapters, per_chapter):
+    built = _big_course(f"course-v1:Org+Big{chapters}+Run", chapters, per_chapter)
+    seen = []
+    with django_assert_max_num_queries(3):
+        course = store.get_course(built.course_key, depth=None, lazy=False)
+        _read_every_field(course, seen)
+    assert len(seen) == 1 + chapters * (2 + per_chapter)
+    assert seen[-1].block_id == f"h{chapters - 1}_{per_chapter - 1}"
+
+
+def test_lazy_traversal_pays_per_definition_and_depth_zero_prefetches_nothing(store, django_assert_num_queries):
+    built = _big_course("course-v1:Org+Lazy+Run", 2, 3)
+    seen = []
+    # index + structure + one definition per block that has content fields (root and 6 html;
+    # chapter and sequential declare no content-scope field, so reading theirs never loads a definition)
+    with django_assert_num_queries(2 + 7):
+        course = store.get_course(built.course_key, depth=0)
+        _read_every_field(course, seen)
+
+
+def test_warm_structure_cache_get_item_is_one_query_then_none_in_bulk(store, django_assert_max_num_queries):
+    built = build_greek_hero()
+    key = CourseLocator("testx", "GreekHero", "run")
+    store.get_item(key.make_usage_key("chapter", "chapter1"))  # warms the structure cache
+    new_request()
+    with django_assert_max_num_queries(1):
+        store.get_item(key.make_usage_key("chapter", "chapter2"))
+    new_request()
+    with django_assert_max_num_queries(1):
+        with store.bulk_operations(key):
+            for block_id in ("chapter1", "chapter2", "chapter3", "chap"):
+                store.get_item(key.make_usage_key("chapter", block_id))
+            store.get_course(key)
+            store.has_item(key.make_usage_key("problem", "problem1"))
+            store.get_parent_location(key.make_usage_key("problem", "problem1"))
+            store.get_items(key, qualifiers={"category": "problem"})
+    assert built.published_id
+
+
+def test_warm_cache_inside_bulk_is_zero_after_entry(store, django_assert_num_queries):
+    build_greek_hero()
+    key = CourseLocator("testx", "GreekHero", "run")
+    store.get_course(key)
+    new_request()
+    with store.bulk_operations(key):
+        with django_assert_num_queries(0):
+            store.get_item(key.make_usage_key("chapter", "chapter1"))
+            store.get_items(key)
+
+
+def test_has_item_and_has_course_cost(store, django_assert_max_num_queries):
+    build_greek_hero()
+    key = CourseLocator("testx", "GreekHero", "run")
+    with django_assert_max_num_queries(2):
+        assert store.has_item(key.make_usage_key("chapter", "chapter1"))
+    new_request()
+    with django_assert_max_num_queries(1):
+        assert store.has_course(key)
+
+
+def test_listing_courses_is_two_queries(store, django_assert_max_num_queries):
+    build_greek_hero()
+    build_tree()
+    with django_assert_max_num_queries(2):
+        assert len(store.get_courses()) == 2
+    store.backend.structure_cache.clear_local()
+    from django.core.cache import caches
+    caches["course_structure_cache"].clear()
+    with django_assert_max_num_queries(2):
+        assert len(store.get_course_summaries()) == 2
