@@ -32,3 +32,10 @@ class LcModulestoreConfig(AppConfig):
         register_publishable_models(CourseRoot, CourseRootVersion)
         register_publishable_models(BlockContainer, BlockContainerVersion)
         from . import signals  # noqa: F401  (connects receivers)
+
+        from django.conf import settings
+
+        if getattr(settings, "LC_MODULESTORE_STANDALONE_CELERY", False):
+            # Standalone project only: make our Celery app (eager unless a broker is set) the current one.
+            # Inside edx-platform its own app is current and autodiscovers lc_modulestore.tasks.
+            from . import celery  # noqa: F401

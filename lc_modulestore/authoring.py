@@ -177,8 +177,13 @@ class CourseWriter:
         Save one block as a draft: create it, or add a version if anything changed.
 
         Returns the new entity version, or None when the block was unchanged.
-        Children must already be saved.
+        Children must already be saved. The version and its field data are saved in one
+        transaction, so Learning Core's on-commit events never see a version without field data.
         """
+        with transaction.atomic():
+            return self._save_block(data)
+
+    def _save_block(self, data: BlockData) -> PublishableEntityVersion | None:
         child_entities = [self.block(child).entity_id for child in data.children]
         existing = self._blocks.get(data.key)
         if existing is None:

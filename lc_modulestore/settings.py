@@ -136,6 +136,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_TASK_TRACK_STARTED = True
+# This settings module is the standalone project: load lc_modulestore.celery's app at start-up.
+LC_MODULESTORE_STANDALONE_CELERY = True
 
 # ---- lc-modulestore's own settings (all optional; these are the defaults) ----
 # Root directory for per-course resource filesystems (split creates fs_root/<org>/<course>/<run>).

@@ -48,6 +48,13 @@ class CompiledStructure(models.Model):
     compile_ms = models.FloatField(default=0)
     compile_queries = models.PositiveIntegerField(default=0)
     full_compile = models.BooleanField(default=True)
+    has_pins = models.BooleanField(
+        default=False,
+        help_text="The course had pinned entity-list rows; the next publish is compiled in full, not incrementally.",
+    )
+    rebuilt_blocks = models.PositiveIntegerField(
+        default=0, help_text="Block entries built from Learning Core data; the rest were copied from the previous structure."
+    )
 
     class Meta:
         constraints = [
@@ -55,10 +62,13 @@ class CompiledStructure(models.Model):
             models.UniqueConstraint(
                 fields=["course", "branch", "draft_change_log"], name="lcms_structure_per_draft_log"
             ),
+            # A published structure never points at a draft log and vice versa. Both may be NULL for an
+            # instant: on MySQL/MariaDB (no deferred constraints) Django's cascade delete first sets the
+            # nullable FK to NULL, then deletes the row, so "exactly one set" would make deletes fail.
             models.CheckConstraint(
                 condition=(
-                    models.Q(branch=PUBLISHED_BRANCH, publish_log__isnull=False, draft_change_log__isnull=True)
-                    | models.Q(branch=DRAFT_BRANCH, publish_log__isnull=True, draft_change_log__isnull=False)
+                    models.Q(branch=PUBLISHED_BRANCH, draft_change_log__isnull=True)
+                    | models.Q(branch=DRAFT_BRANCH, publish_log__isnull=True)
                 ),
                 name="lcms_structure_source_matches_branch",
             ),

@@ -1,0 +1,14 @@
+"""Errors of the compiler. Each message names the course or log at fault."""
+from lc_modulestore.errors import LcModulestoreError
+
+
+class CompileError(LcModulestoreError):
+    """Learning Core data that cannot become a split structure (e.g. an unpublished course root)."""
+
+
+class NeedsFullCompile(LcModulestoreError):
+    """An incremental compile cannot be exact for this publish; the caller compiles in full instead."""
+
+
+class LogNotFoundError(CompileError, LookupError):
+    """No PublishLog / DraftChangeLog with this id belongs to a Learning Core course."""

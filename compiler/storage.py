@@ -1,0 +1,174 @@
+"""
+Every database write of a compile: definitions, the structure row, the course-index head, pruning.
+
+:func:`install` does them in one transaction that first locks the course
+index row (``select_for_update``) and compares log ids, so:
+
+* a compile of an older log never replaces a newer head (it stores nothing);
+* compiling a log twice is a no-op (its structure row is found, not rewritten);
+* a failure anywhere rolls everything back, and readers keep the old head.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, decode_structure, encode_definition, encode_structure
+from lc_modulestore.models import CompiledDefinition, CompiledStructure, CourseIndex, LearningCoreCourse
+
+from . import documents
+from .transform import BuildResult
+
+
+@dataclass(frozen=True)
+class Installed:
+    """Outcome of :func:`install`."""
+
+    structure: CompiledStructure | None  # the row of this log (None if a newer head made it moot)
+    moved: bool  # the index head now points at it (and did not before)
+    stale: bool  # a newer (or the same) log was already the head
+
+
+def head_field(branch: str) -> str:
+    """The CourseIndex column holding ``branch``'s head."""
+    return "published_structure" if branch == PUBLISHED_BRANCH else "draft_structure"
+
+
+def _log_field(branch: str) -> str:
+    return "publish_log_id" if branch == PUBLISHED_BRANCH else "draft_change_log_id"
+
+
+def ensure_index(course: LearningCoreCourse) -> None:
+    """Create the course's index row if missing, in its own short transaction (never under a row lock)."""
+    if CourseIndex.objects.filter(course=course).exists():
+        return
+    try:
+        with transaction.atomic():
+            CourseIndex.objects.create(
+                course=course,
+                objectid=str(documents.course_index_id(learning_package_uuid=course.learning_package.uuid)),
+                edited_by=course.created_by,
+                edited_on=course.created,
+                last_update=timezone.now(),
+            )
+    except IntegrityError:
+        pass  # a concurrent compile (the other branch) created it first
+
+
+def locked_index(course: LearningCoreCourse) -> CourseIndex:
+    """The course's index row, locked (``SELECT … FOR UPDATE``) until the transaction ends."""
+    return CourseIndex.objects.select_for_update().get(course=course)
+
+
+def head_log_id(course: LearningCoreCourse, branch: str) -> int | None:
+    """The log id of the structure ``branch`` serves now (no lock)."""
+    index = CourseIndex.objects.filter(course=course).select_related(head_field(branch)).first()
+    head = getattr(index, head_field(branch)) if index else None
+    return getattr(head, _log_field(branch)) if head else None
+
+
+def install(
+    *,
+    course: LearningCoreCourse,
+    branch: str,
+    log_id: int,
+    build: BuildResult,
+    full: bool,
+    compile_ms: float,
+    compile_queries: int,
+) -> Installed:
+    """Store ``build`` as the structure of log ``log_id`` and move ``branch``'s head to it, unless a newer head exists."""
+    log_field = _log_field(branch)
+    document = build.document
+    ensure_index(course)
+    with transaction.atomic():
+        index = locked_index(course)
+        head = getattr(index, head_field(branch))
+        if head is not None and getattr(head, log_field) >= log_id:
+            return Installed(structure=head if getattr(head, log_field) == log_id else None, moved=False, stale=True)
+        structure = CompiledStructure.objects.filter(course=course, branch=branch, **{log_field: log_id}).first()
+        if structure is None:
+            _store_definitions(build)
+            encoded = encode_structure(document)
+            structure = CompiledStructure.objects.create(
+                objectid=str(document["_id"]),
+                course=course,
+                branch=branch,
+                data=encoded.data,
+                checksum=encoded.checksum,
+                raw_size=encoded.raw_size,
+                stored_size=len(encoded.data),
+                block_count=len(document["blocks"]),
+                compiled_at=timezone.now(),
+                compile_ms=compile_ms,
+                compile_queries=compile_queries,
+                full_compile=full,
+                has_pins=build.has_pins,
+                rebuilt_blocks=build.rebuilt,
+                **{log_field: log_id},
+            )
+        setattr(index, head_field(branch), structure)
+        index.last_update = timezone.now()
+        index.save(update_fields=[head_field(branch), "last_update"])
+        prune(course=course, branch=branch, head=structure)
+    return Installed(structure=structure, moved=True, stale=False)
+
+
+def _store_definitions(build: BuildResult) -> None:
+    """Insert the definitions this structure needs that are not stored yet (definitions never change)."""
+    wanted = {d.version_id: d for d in build.definitions}
+    if not wanted:
+        return
+    have = set(CompiledDefinition.objects.filter(field_data_id__in=wanted).values_list("field_data_id", flat=True))
+    CompiledDefinition.objects.bulk_create(
+        [
+            CompiledDefinition(
+                field_data_id=d.version_id,
+                objectid=str(d.definition_id),
+                block_type=d.block_type,
+                data=encode_definition(d.document),
+            )
+            for version, d in sorted(wanted.items())
+            if version not in have
+        ],
+        batch_size=500,
+    )
+
+
+def prune(*, course: LearningCoreCourse, branch: str, head: CompiledStructure) -> int:
+    """
+    Delete ``branch``'s structures older than the newest ``LC_MODULESTORE_KEEP_OLD_STRUCTURES`` before ``head``.
+
+    Returns how many rows were deleted.
+    """
+    keep_old = max(0, int(getattr(settings, "LC_MODULESTORE_KEEP_OLD_STRUCTURES", 1)))
+    log_field = _log_field(branch)
+    older = list(
+        CompiledStructure.objects.filter(course=course, branch=branch, **{f"{log_field}__lt": getattr(head, log_field)})
+        .order_by(f"-{log_field}")
+        .values_list("pk", flat=True)
+    )
+    doomed = older[keep_old:]
+    if not doomed:
+        return 0
+    deleted, _ = CompiledStructure.objects.filter(pk__in=doomed).delete()
+    return deleted
+
+
+def structure_row(course: LearningCoreCourse, branch: str, log_id: int) -> CompiledStructure | None:
+    """The stored structure of ``branch`` compiled from log ``log_id``, if any."""
+    return CompiledStructure.objects.filter(course=course, branch=branch, **{_log_field(branch): log_id}).first()
+
+
+def decoded(structure: CompiledStructure) -> dict[str, Any]:
+    """The document stored in a structure row (checksum verified)."""
+    return decode_structure(
+        structure.data, structure.checksum, what=f"{structure.course.course_key} {structure.branch} {structure.objectid}"
+    )
+
+
+__all__ = ["Installed", "decoded", "ensure_index", "head_field", "head_log_id", "install", "locked_index", "prune", "structure_row"]

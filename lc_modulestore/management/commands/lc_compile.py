@@ -1,0 +1,107 @@
+"""manage.py lc_compile: compile Learning Core courses into split documents, now."""
+from __future__ import annotations
+
+import argparse
+
+from django.core.management.base import BaseCommand, CommandError
+
+from compiler import api as compiler_api
+from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, LcModulestoreError
+from lc_modulestore.models import LearningCoreCourse
+
+BRANCH_CHOICES = {"published": [PUBLISHED_BRANCH], "draft": [DRAFT_BRANCH], "both": [PUBLISHED_BRANCH, DRAFT_BRANCH]}
+
+
+class Command(BaseCommand):
+    help = (
+        "Compile Learning Core courses into split-format structures and definitions and move their course "
+        "index heads.\n\n"
+        "Publishes are normally compiled by a Celery task on every Learning Core publish; use this to "
+        "(re)build a course by hand, after a failed task, or to time a compile.\n"
+        "The published branch compiles the latest PublishLog (incrementally from the previous structure when "
+        "it can; --full forces a full compile); the draft branch compiles the current drafts.\n\n"
+        "Examples:\n"
+        "  manage.py lc_compile course-v1:edX+DemoX+Demo_Course\n"
+        "  manage.py lc_compile --all --branch both\n"
+        "  manage.py lc_compile course-v1:edX+DemoX+Demo_Course --full --branch published\n"
+        "  manage.py lc_compile --all --async        # queue Celery tasks instead of compiling here"
+    )
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' line breaks
+        return parser
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("course_keys", nargs="*", metavar="COURSE_KEY", help="course-v1:Org+Course+Run keys")
+        parser.add_argument("--all", action="store_true", help="every Learning Core course")
+        parser.add_argument("--branch", choices=sorted(BRANCH_CHOICES), default="published",
+                            help="which branch to compile (default: published)")
+        parser.add_argument("--full", action="store_true",
+                            help="compile the published branch in full, not incrementally from the previous structure")
+        parser.add_argument("--async", dest="run_async", action="store_true",
+                            help="queue the compiles as Celery tasks (lc_modulestore.compile_*) and return")
+
+    def handle(self, *args, **options) -> None:
+        keys = list(options["course_keys"])
+        if options["all"]:
+            if keys:
+                raise CommandError("Give COURSE_KEYs or --all, not both")
+            keys = [str(k) for k in LearningCoreCourse.objects.order_by("course_key").values_list("course_key", flat=True)]
+        elif not keys:
+            raise CommandError("Give at least one COURSE_KEY, or --all")
+        branches = BRANCH_CHOICES[options["branch"]]
+        if options["run_async"]:
+            self._enqueue(keys, branches)
+            return
+        rows = []
+        for n, key in enumerate(keys, 1):
+            for branch in branches:
+                if options["verbosity"] >= 1:
+                    self.stdout.write(f"[{n}/{len(keys)}] {key} {branch} …", ending="")
+                    self.stdout.flush()
+                try:
+                    result = compiler_api.compile_course(key, branch=branch, full=options["full"])
+                except LcModulestoreError as exc:
+                    raise CommandError(f"Could not compile {branch} of {key}: {exc}") from exc
+                rows.append(result)
+                if options["verbosity"] >= 1:
+                    self.stdout.write(self.style.SUCCESS(" compiled") if result.installed else " up to date")
+        self._summary(rows, verbosity=options["verbosity"])
+
+    def _enqueue(self, keys: list[str], branches: list[str]) -> None:
+        from lc_modulestore import tasks
+
+        for key in keys:
+            course = LearningCoreCourse.objects.filter(course_key=key).first()
+            if course is None:
+                raise CommandError(f"No Learning Core course {key}")
+            if PUBLISHED_BRANCH in branches:
+                log_id = course.learning_package.publishlog_set.order_by("-pk").values_list("pk", flat=True).first()
+                if log_id is None:
+                    raise CommandError(f"Course {key} has never been published")
+                tasks.compile_publish_log_task.delay(log_id)
+            if DRAFT_BRANCH in branches:
+                tasks.compile_drafts_task.delay(course.learning_package_id)
+            self.stdout.write(f"queued {key} ({', '.join(branches)})")
+
+    def _summary(self, rows, *, verbosity: int) -> None:
+        if verbosity < 1 or not rows:
+            return
+        header = ("course", "branch", "log", "mode", "blocks", "rebuilt", "stored B", "raw B", "ratio", "ms", "queries")
+        table = [header]
+        for r in rows:
+            mode = "stale" if r.stale else ("full" if r.full else "incremental")
+            ratio = f"{r.raw_size / r.stored_size:.1f}x" if r.stored_size else "-"
+            table.append((r.course_key, r.branch.replace("-branch", ""), str(r.log_id), mode, str(r.block_count),
+                          str(r.rebuilt_blocks), str(r.stored_size), str(r.raw_size), ratio, f"{r.ms:.0f}",
+                          str(r.queries)))
+        widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+        self.stdout.write("")
+        for i, row in enumerate(table):
+            line = "  ".join(cell.ljust(w) if j < 4 else cell.rjust(w) for j, (cell, w) in enumerate(zip(row, widths)))
+            self.stdout.write(self.style.MIGRATE_HEADING(line) if i == 0 else line)
+        fallbacks = [r for r in rows if r.fallback]
+        for r in fallbacks:
+            if verbosity >= 2:
+                self.stdout.write(f"{r.course_key}: full compile because {r.fallback}")

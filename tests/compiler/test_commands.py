@@ -1,0 +1,73 @@
+"""manage.py lc_compile and lc_dump_structure."""
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from bson import json_util
+from django.core.management import CommandError, call_command
+
+from compiler import api
+from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, create_course
+
+from .helpers import T0, build_course
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_lc_compile_prints_a_summary_and_compiles_both_branches():
+    course, _ = build_course(about=True)
+    out = _run("lc_compile", str(course.course_key), "--branch", "both")
+    assert "course-v1:Org+C+R" in out and "blocks" in out and "ratio" in out
+    assert "published" in out and "draft" in out
+    assert api.structure_document(str(course.course_key), branch=DRAFT_BRANCH)
+    again = _run("lc_compile", "--all")
+    assert "stale" in again
+
+
+def test_lc_compile_names_the_course_at_fault():
+    create_course("course-v1:Org+Never+Published", title="N", created=T0)
+    with pytest.raises(CommandError, match=r"course-v1:Org\+Never\+Published"):
+        _run("lc_compile", "course-v1:Org+Never+Published")
+    with pytest.raises(CommandError, match="Give at least one"):
+        _run("lc_compile")
+
+
+def test_lc_dump_structure_prints_canonical_extended_json():
+    course, _ = build_course()
+    api.compile_course(str(course.course_key), branch=PUBLISHED_BRANCH)
+    out = _run("lc_dump_structure", str(course.course_key))
+    raw = json.loads(out)
+    assert "$oid" in raw["structure"]["_id"] and "$date" in raw["structure"]["edited_on"]
+    parsed = json_util.loads(out, json_options=json_util.JSONOptions(tz_aware=True))
+    assert parsed["structure"] == api.structure_document(str(course.course_key))
+    assert {d["_id"] for d in parsed["definitions"]} == {b["definition"] for b in parsed["structure"]["blocks"]}
+    with pytest.raises(CommandError, match=r"course-v1:Org\+C\+R.*draft"):
+        _run("lc_dump_structure", str(course.course_key), "--branch", "draft")
+
+
+def test_lc_bench_compile_reports_full_and_incremental_compiles():
+    out = _run("lc_bench", "compile", "--shape", "1x1x2x2")
+    lines = {line.split()[0]: line for line in out.splitlines() if line.split()}
+    assert "full" in lines and "incremental" in lines
+    assert lines["incremental"].split()[3:5] == ["9", "5"]  # 9 blocks, 5 rebuilt: the leaf and its 4 ancestors
+    with pytest.raises(CommandError, match="--shape"):
+        _run("lc_bench", "compile", "--shape", "1x2")
+
+
+def test_lc_compile_async_queues_tasks():
+    course, _ = build_course()
+    out = _run("lc_compile", str(course.course_key), "--branch", "both", "--async")
+    assert "queued course-v1:Org+C+R" in out
+    # eager in the standalone settings: the queued tasks already ran
+    assert api.structure_document(str(course.course_key), branch=PUBLISHED_BRANCH)
+    assert api.structure_document(str(course.course_key), branch=DRAFT_BRANCH)
+    with pytest.raises(CommandError, match=r"course-v1:Org\+Nope\+R"):
+        _run("lc_compile", "course-v1:Org+Nope+R", "--async")
