@@ -16,10 +16,14 @@ Everything that varies between machines comes from the environment:
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
 from openedx_content.settings_api import openedx_content_backcompat_apps_to_install
+
+# fs 2.4.16 (via XBlock) imports pkg_resources at import time; the deprecation notice is noise here.
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("LC_VAR_DIR", BASE_DIR / "var"))
@@ -157,6 +161,14 @@ LC_DEMO_LIBRARY_DIR = os.environ.get(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"lc_modulestore": {"handlers": ["console"], "level": os.environ.get("LC_LOG_LEVEL", "WARNING")}},
+    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Third-party libraries (edxval, edx-toggles, kombu, XBlock) log routine notices at WARNING;
+    # only errors reach the console unless LC_LOG_LEVEL asks for more.
+    "root": {"handlers": ["console"], "level": os.environ.get("LC_THIRD_PARTY_LOG_LEVEL", "ERROR")},
+    "loggers": {
+        "lc_modulestore": {"level": os.environ.get("LC_LOG_LEVEL", "WARNING")},
+        "compiler": {"level": os.environ.get("LC_LOG_LEVEL", "WARNING")},
+        "shim": {"level": os.environ.get("LC_LOG_LEVEL", "WARNING")},
+    },
 }

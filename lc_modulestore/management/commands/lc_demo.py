@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from lxml import etree
 
 from compiler import api as compiler_api
+from lc_modulestore.models import CompiledStructure, CourseIndex
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, LcModulestoreError
 from lc_modulestore.olx.api import import_olx
 from shim import api as shim_api
@@ -43,6 +44,7 @@ Examples:
         )
 
     def handle(self, *args, **options):
+        self.verbosity = options["verbosity"]
         source = self._source(options["path"])
         course_key = options["course_key"] or _course_key_from_export(source)
         timings: list[tuple[str, float, str]] = []
@@ -71,13 +73,14 @@ Examples:
         for branch in (PUBLISHED_BRANCH, DRAFT_BRANCH):
             with timed(f"compile {branch}") as t:
                 compiled = compiler_api.compile_course(course_key, branch=branch, full=True)
-                t["note"] = f"{compiled.block_count} blocks, {compiled.stored_size:,} B stored"
-            ratio = compiled.raw_size / compiled.stored_size if compiled.stored_size else 0
+            head = _head_structure(course_key, branch)
+            if head is None:
+                raise CommandError(f"{course_key} has no compiled {branch} after compiling it")
+            t["note"] = "already compiled by the publish signal" if compiled.stale else f"{compiled.queries} queries"
             self.stdout.write(
-                f"  {branch}: structure {compiled.structure_id} — {compiled.block_count} blocks, "
-                f"{compiled.raw_size:,} B BSON → {compiled.stored_size:,} B stored ({ratio:.1f}×), "
-                f"{compiled.queries} queries"
-                + (" (already compiled on publish)" if compiled.stale else "")
+                f"  {branch}: structure {head.objectid} — {head.block_count} blocks, {head.raw_size:,} B BSON → "
+                f"{head.stored_size:,} B stored ({head.raw_size / head.stored_size:.1f}×)"
+                + (" (compiled on publish, via the Celery task)" if compiled.stale else "")
             )
 
         self._step("Reading the course through the read-only ModuleStore (published branch)")
@@ -130,8 +133,8 @@ Examples:
         self.stdout.write(self.style.MIGRATE_HEADING(f"==> {text}"))
 
     def _progress(self, stage: str, done: int, total: int) -> None:
-        if self.verbosity >= 1 and total and (done == total or done % 100 == 0):
-            self.stderr.write(f"\r  {stage}: {done}/{total}", ending="\n" if done == total else "")
+        if self.verbosity >= 2 or (self.verbosity >= 1 and total > 1 and done == total):
+            self.stdout.write(f"  {stage}: {done}/{total}")
 
     def _outline(self, course, counts: Counter) -> list[str]:
         lines = [f"  course {course.display_name!r} ({course.location.block_id})"]
@@ -166,6 +169,15 @@ Examples:
                 )
                 return path, unit.location
         return None, None
+
+
+def _head_structure(course_key: str, branch: str) -> CompiledStructure | None:
+    index = CourseIndex.objects.filter(course__course_key=course_key).select_related(head_field(branch)).first()
+    return getattr(index, head_field(branch)) if index else None
+
+
+def head_field(branch: str) -> str:
+    return "published_structure" if branch == PUBLISHED_BRANCH else "draft_structure"
 
 
 def _walk(block, include_self: bool = True):
