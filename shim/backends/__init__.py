@@ -1,0 +1,1 @@
+"""Persistence backends: where split documents are read from (MySQL compiled documents, or MongoDB)."""

@@ -1,0 +1,157 @@
+"""
+Split's in-memory shapes: ``BlockKey``, ``BlockData``, ``EditInfo`` and the structure conversions.
+
+A structure on disk (Mongo's ``structures`` collection, or our ``CompiledStructure.data``)
+keeps ``blocks`` as a list of block entries. Every reader works on the converted form
+split builds with ``structure_from_mongo``:
+
+* ``root`` is a :class:`BlockKey`;
+* ``blocks`` is ``{BlockKey: BlockData}``;
+* each block's ``fields['children']`` is a list of :class:`BlockKey`;
+* nothing else is converted (other reference fields stay ``[type, id]`` pairs).
+
+The classes below keep split's attribute names and ``to_storable()`` /
+``from_storable()`` semantics, so a backend written against these shapes plugs
+into any store that expects split's.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from lc_modulestore.api import BlockKey
+
+_EDIT_INFO_KEYS = (
+    "previous_version",
+    "update_version",
+    "source_version",
+    "edited_on",
+    "edited_by",
+    "original_usage",
+    "original_usage_version",
+)
+
+
+class EditInfo:
+    """
+    Who last changed a block, and in which structure (split's ``EditInfo``).
+
+    ``update_version`` is the structure where the block got its current values;
+    ``source_version`` is the draft structure a published block was published
+    from (``has_changes`` compares them); ``original_usage`` and
+    ``original_usage_version`` point at a library block this one was copied from.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.from_storable(kwargs)
+        self._subtree_edited_on = kwargs.get("_subtree_edited_on")
+        self._subtree_edited_by = kwargs.get("_subtree_edited_by")
+
+    def to_storable(self) -> dict[str, Any]:
+        """The dict split stores under a block's ``edit_info``."""
+        return {name: getattr(self, name) for name in _EDIT_INFO_KEYS}
+
+    def from_storable(self, edit_info: dict[str, Any]) -> None:
+        """Set every attribute from a stored ``edit_info`` dict (absent keys become None)."""
+        for name in _EDIT_INFO_KEYS:
+            setattr(self, name, edit_info.get(name))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EditInfo) and self.to_storable() == other.to_storable()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like split's
+
+    def __repr__(self) -> str:
+        items = ", ".join(f"{name}={getattr(self, name)!r}" for name in _EDIT_INFO_KEYS)
+        return f"EditInfo({items})"
+
+
+class BlockData:
+    """
+    One block of a structure (split's ``BlockData``).
+
+    ``fields`` holds the explicitly set Scope.settings values plus ``children``;
+    ``definition`` is the id of the definition holding the Scope.content values;
+    ``defaults`` are template defaults (library copies); ``definition_loaded``
+    is in-memory only and says whether the definition's fields were merged into
+    ``fields`` (bulk loading with ``lazy=False``).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.definition_loaded = False
+        self.from_storable(kwargs)
+
+    def to_storable(self) -> dict[str, Any]:
+        """The block entry as split stores it (without ``block_id``, which is the dict key)."""
+        return {
+            "fields": self.fields,
+            "block_type": self.block_type,
+            "definition": self.definition,
+            "defaults": self.defaults,
+            "asides": self.asides,
+            "edit_info": self.edit_info.to_storable(),
+        }
+
+    def from_storable(self, block_data: dict[str, Any]) -> None:
+        """Set every attribute from a stored block entry."""
+        self.fields: dict[str, Any] = block_data.get("fields", {})
+        self.block_type: str | None = block_data.get("block_type")
+        self.definition = block_data.get("definition")
+        self.defaults: dict[str, Any] = block_data.get("defaults", {})
+        self.asides = block_data.get("asides", {})
+        self.edit_info = EditInfo(**block_data.get("edit_info", {}))
+
+    def __eq__(self, other: object) -> bool:
+        attrs = ("fields", "block_type", "definition", "defaults", "asides", "edit_info")
+        return isinstance(other, BlockData) and all(getattr(self, a) == getattr(other, a) for a in attrs)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"BlockData(block_type={self.block_type!r}, definition={self.definition!r}, "
+            f"definition_loaded={self.definition_loaded}, fields={self.fields!r}, defaults={self.defaults!r}, "
+            f"asides={self.asides!r}, edit_info={self.edit_info!r})"
+        )
+
+
+def structure_from_mongo(document: dict[str, Any]) -> dict[str, Any]:
+    """
+    Convert an on-disk structure document to split's in-memory form (in place, and returned).
+
+    ``root`` becomes a BlockKey, ``blocks`` a ``{BlockKey: BlockData}`` dict,
+    each ``fields['children']`` a list of BlockKey; ``block_id`` is popped from
+    each entry. Nothing else is touched.
+    """
+    document["root"] = BlockKey(*document["root"])
+    blocks: dict[BlockKey, BlockData] = {}
+    for entry in document["blocks"]:
+        fields = entry.setdefault("fields", {})
+        if "children" in fields:
+            fields["children"] = [BlockKey(*child) for child in fields["children"]]
+        block_id = entry.pop("block_id")
+        blocks[BlockKey(entry["block_type"], block_id)] = BlockData(**entry)
+    document["blocks"] = blocks
+    return document
+
+
+def structure_to_mongo(structure: dict[str, Any]) -> dict[str, Any]:
+    """
+    The on-disk document of an in-memory structure (a new dict; ``structure`` is not changed).
+
+    ``blocks`` becomes a list of entries with ``block_type``/``block_id``.
+    ``root`` and children stay BlockKeys (tuples), which BSON encodes as arrays,
+    exactly as split writes them.
+    """
+    document = dict(structure)
+    document["blocks"] = []
+    for block_key, block in structure["blocks"].items():
+        entry = dict(block.to_storable())
+        entry.setdefault("block_type", block_key.type)
+        if entry["block_type"] is None:
+            entry["block_type"] = block_key.type
+        entry["block_id"] = block_key.id
+        document["blocks"].append(entry)
+    return document
+
+
+__all__ = ["BlockData", "BlockKey", "EditInfo", "structure_from_mongo", "structure_to_mongo"]
