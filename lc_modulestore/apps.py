@@ -31,4 +31,11 @@ class LcModulestoreConfig(AppConfig):
 
         register_publishable_models(CourseRoot, CourseRootVersion)
         register_publishable_models(BlockContainer, BlockContainerVersion)
-        from . import signals  # noqa: F401  (connects receivers)
+        from . import flags, signals  # noqa: F401  (connects receivers)
+
+        # Celery tasks are not requests: start each with fresh course flag answers, as a request would.
+        from celery.signals import task_prerun
+
+        task_prerun.connect(
+            lambda **kwargs: flags.clear_flag_cache(), weak=False, dispatch_uid="lc_modulestore.clear_flag_cache"
+        )

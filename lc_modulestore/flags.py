@@ -122,7 +122,20 @@ USE_LEARNING_CORE = CourseWaffleFlag("lc_modulestore.use_learning_core", __name_
 
 
 def use_learning_core(course_key: CourseKey | str) -> bool:
-    """Whether ``course_key`` is served from Learning Core (request-cached; see :data:`USE_LEARNING_CORE`)."""
+    """
+    Whether ``course_key`` is served from Learning Core (request-cached; see :data:`USE_LEARNING_CORE`).
+
+    Keys Learning Core never serves (v1 libraries, deprecated ``Org/Course/Run``
+    courses of the old Mongo store) are always False, without a query, so
+    the router can ask about any key the modulestore sees.
+    """
+    if isinstance(course_key, str):
+        try:
+            course_key = CourseKey.from_string(course_key)
+        except InvalidKeyError as exc:
+            raise InvalidCourseKeyError(f"{course_key!r} is not a course key") from exc
+    if not isinstance(course_key, CourseLocator) or course_key.deprecated:
+        return False
     return USE_LEARNING_CORE.is_enabled(course_key)
 
 

@@ -14,11 +14,12 @@ from edx_django_utils.cache.middleware import RequestCacheMiddleware
 from opaque_keys.edx.keys import CourseKey
 from waffle.models import Flag
 
-from lc_modulestore.api import create_course
-from lc_modulestore.flags import (
+from lc_modulestore.api import (
     USE_LEARNING_CORE,
     FlagChangeRefusedError,
+    InvalidCourseKeyError,
     clear_flag_cache,
+    create_course,
     flag_status,
     set_course_override,
     set_org_override,
@@ -251,3 +252,60 @@ def test_command_usage_errors():
         _lc_flag("disable", "not-a-key")
     with pytest.raises(CommandError, match="No user 'ghost'"):
         _lc_flag("disable", COURSE, "--user", "ghost")
+
+
+def test_keys_learning_core_never_serves_are_off_without_a_query(django_assert_num_queries):
+    Flag.objects.create(name=USE_LEARNING_CORE.name, everyone=True)
+    set_org_override("OrgA", True, force=True)
+    clear_flag_cache()
+    with django_assert_num_queries(0):
+        assert use_learning_core("library-v1:OrgA+Lib") is False
+        assert use_learning_core("OrgA/C1/R1") is False
+    assert use_learning_core(COURSE) is True
+    with pytest.raises(InvalidCourseKeyError):
+        use_learning_core("not a key")
+
+
+def test_celery_tasks_start_with_fresh_flag_answers():
+    from celery.signals import task_prerun
+
+    assert use_learning_core(COURSE) is False
+    CourseFlagOverride.objects.create(
+        waffle_flag=USE_LEARNING_CORE.name, course_id=CourseKey.from_string(COURSE), override_choice="on",
+        change_date=_at(1),
+    )
+    assert use_learning_core(COURSE) is False
+    task_prerun.send(sender=None, task_id="t1", task=None, args=(), kwargs={})
+    assert use_learning_core(COURSE) is True
+
+
+# ---- admin --------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client_(client):
+    user = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw")
+    client.force_login(user)
+    return client, user
+
+
+def test_admin_adds_audited_rows_and_never_edits_or_deletes_them(admin_client_):
+    client, user = admin_client_
+    for url in ("/admin/lc_modulestore/courseflagoverride/", "/admin/lc_modulestore/orgflagoverride/",
+                "/admin/lc_modulestore/verifyrun/", "/admin/lc_modulestore/courseflagoverride/add/"):
+        assert client.get(url).status_code == 200, url
+    response = client.post("/admin/lc_modulestore/courseflagoverride/add/", {
+        "waffle_flag": USE_LEARNING_CORE.name, "course_id": COURSE, "override_choice": "on", "note": "via admin",
+    })
+    assert response.status_code == 302, response.content[:2000]
+    row = CourseFlagOverride.objects.get()
+    assert (row.changed_by, row.note, row.forced) == (user, "via admin", False)
+    assert row.change_date is not None
+    assert use_learning_core(COURSE) is True  # the admin cleared this process's cache
+
+    change_url = f"/admin/lc_modulestore/courseflagoverride/{row.pk}/change/"
+    client.post(change_url, {"waffle_flag": USE_LEARNING_CORE.name, "course_id": COURSE, "override_choice": "off"})
+    assert CourseFlagOverride.objects.get().override_choice == "on"
+    assert client.post(f"/admin/lc_modulestore/courseflagoverride/{row.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert CourseFlagOverride.objects.count() == 1
+    assert client.get("/admin/lc_modulestore/verifyrun/add/").status_code == 403

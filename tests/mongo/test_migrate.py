@@ -22,10 +22,15 @@ from openedx_content.models_api import (
     Unit,
 )
 
-from lc_modulestore.api import BlockKey, CourseExistsError, create_course
-from lc_modulestore.authoring import CourseWriter
+from lc_modulestore.api import (
+    BlockKey,
+    CourseExistsError,
+    CourseWriter,
+    MongoCourseError,
+    create_course,
+    migrate_course_from_mongo,
+)
 from lc_modulestore.models import BlockFieldData, CourseAsset, CourseBlock, CourseRoot, LearningCoreCourse
-from lc_modulestore.mongo_import.api import MongoCourseError, migrate_course_from_mongo
 
 from .split_docs import DRAFT, PUBLISHED, SplitCourseDocs, demo_course
 

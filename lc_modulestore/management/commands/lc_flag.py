@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from lc_modulestore.errors import LcModulestoreError
-from lc_modulestore.flags import (
+from lc_modulestore.api import (
     USE_LEARNING_CORE,
+    LcModulestoreError,
     flag_status,
     latest_org_override,
     set_course_override,

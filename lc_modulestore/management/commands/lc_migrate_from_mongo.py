@@ -8,8 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from pymongo.errors import PyMongoError
 
-from lc_modulestore.errors import LcModulestoreError
-from lc_modulestore.mongo_import.api import migrate_course_from_mongo
+from lc_modulestore.api import LcModulestoreError, migrate_course_from_mongo
 
 
 class Command(BaseCommand):
