@@ -22,7 +22,7 @@ UTC = datetime.timezone.utc
 
 
 @pytest.fixture(params=["mongomock", pytest.param("nx", marks=pytest.mark.mongo_wire)])
-def setup(request):
+def split_env(request):
     """(backend, docs of a demo course and of a second course) on either database."""
     docs = demo_course()
     other = demo_course("OtherOrg", "Other", "run1")
@@ -41,13 +41,13 @@ def setup(request):
     backend.close_connections()
 
 
-def test_it_implements_the_backend_protocol(setup):
-    backend, _, _ = setup
+def test_it_implements_the_backend_protocol(split_env):
+    backend, _, _ = split_env
     assert isinstance(backend, PersistenceBackend)
 
 
-def test_get_course_index(setup):
-    backend, docs, _ = setup
+def test_get_course_index(split_env):
+    backend, docs, _ = split_env
     key = CourseKey.from_string(docs.course_key)
     index = backend.get_course_index(key)
     assert index["_id"] == docs.index["_id"]
@@ -62,8 +62,8 @@ def test_get_course_index(setup):
     assert backend.get_course_index(CourseLocator(version_guid=ObjectId())) is None
 
 
-def test_course_index_is_request_cached_and_callers_get_copies(setup):
-    backend, docs, _ = setup
+def test_course_index_is_request_cached_and_callers_get_copies(split_env):
+    backend, docs, _ = split_env
     key = CourseKey.from_string(docs.course_key)
     first = backend.get_course_index(key)
     trips = backend.round_trips
@@ -75,8 +75,8 @@ def test_course_index_is_request_cached_and_callers_get_copies(setup):
     assert backend.round_trips == trips + 1
 
 
-def test_find_matching_course_indexes(setup):
-    backend, docs, other = setup
+def test_find_matching_course_indexes(split_env):
+    backend, docs, other = split_env
     ids = lambda indexes: sorted(str(i["_id"]) for i in indexes)  # noqa: E731
     both = sorted([str(docs.index["_id"]), str(other.index["_id"])])
     assert ids(backend.find_matching_course_indexes()) == both
@@ -91,8 +91,8 @@ def test_find_matching_course_indexes(setup):
     assert ids(backend.find_matching_course_indexes(branch=DRAFT, course_keys=keys)) == []
 
 
-def test_get_structure_returns_splits_in_memory_shapes(setup):
-    backend, docs, _ = setup
+def test_get_structure_returns_splits_in_memory_shapes(split_env):
+    backend, docs, _ = split_env
     published_id = docs.index["versions"][PUBLISHED]
     backend.reset_counts()
     structure = backend.get_structure(published_id)
@@ -114,8 +114,8 @@ def test_get_structure_returns_splits_in_memory_shapes(setup):
     assert backend.get_structure(ObjectId()) is None
 
 
-def test_structure_cache_saves_the_round_trip_and_hands_out_fresh_copies(setup):
-    backend, docs, _ = setup
+def test_structure_cache_saves_the_round_trip_and_hands_out_fresh_copies(split_env):
+    backend, docs, _ = split_env
     backend.structure_cache = LocMemCache("test-structures", {})
     published_id = docs.index["versions"][PUBLISHED]
     first = backend.get_structure(published_id)
@@ -128,8 +128,8 @@ def test_structure_cache_saves_the_round_trip_and_hands_out_fresh_copies(setup):
     assert backend.round_trips == 1
 
 
-def test_find_structures_by_id(setup):
-    backend, docs, other = setup
+def test_find_structures_by_id(split_env):
+    backend, docs, other = split_env
     wanted = [docs.index["versions"][PUBLISHED], other.index["versions"][PUBLISHED], ObjectId()]
     backend.reset_counts()
     found = backend.find_structures_by_id(wanted)
@@ -138,8 +138,8 @@ def test_find_structures_by_id(setup):
     assert all(isinstance(s["root"], BlockKey) for s in found)
 
 
-def test_find_courselike_blocks_by_id_returns_root_and_the_first_block_of_the_type(setup):
-    backend, docs, other = setup
+def test_find_courselike_blocks_by_id_returns_root_and_the_first_block_of_the_type(split_env):
+    backend, docs, other = split_env
     wanted = [docs.index["versions"][PUBLISHED], other.index["versions"][PUBLISHED]]
     found = backend.find_courselike_blocks_by_id(wanted, "course")
     assert len(found) == 2
@@ -150,8 +150,8 @@ def test_find_courselike_blocks_by_id_returns_root_and_the_first_block_of_the_ty
     assert [s["blocks"] for s in backend.find_courselike_blocks_by_id(wanted[:1], "no_such_type")] == [{}]
 
 
-def test_definitions(setup):
-    backend, docs, _ = setup
+def test_definitions(split_env):
+    backend, docs, _ = split_env
     structure = backend.get_structure(docs.index["versions"][PUBLISHED])
     problem = structure["blocks"][BlockKey("problem", "p1")]
     definition = backend.get_definition(problem.definition)
@@ -170,16 +170,16 @@ def test_definitions(setup):
         backend.get_definition(missing, course_context=CourseKey.from_string(docs.course_key))
 
 
-def test_connection_checks(setup):
-    backend, _, _ = setup
+def test_connection_checks(split_env):
+    backend, _, _ = split_env
     assert backend.heartbeat() is True
     assert backend.check_connection() is True
     backend.ensure_connection()
     backend.ensure_indexes()
 
 
-def test_every_write_is_refused_and_nothing_is_written(setup):
-    backend, docs, _ = setup
+def test_every_write_is_refused_and_nothing_is_written(split_env):
+    backend, docs, _ = split_env
     key = CourseKey.from_string(docs.course_key)
     before = (
         backend.course_index.count_documents({}),
@@ -240,3 +240,17 @@ class socket_free_port:  # noqa: N801  (a tiny context manager: a port nobody li
 
     def __exit__(self, *exc) -> None:
         self.sock.close()
+
+
+@pytest.mark.mongo_wire
+def test_ensure_connection_reopens_a_closed_client(nx_db):
+    uri, database = nx_db
+    demo_course().insert(database, separator="_")
+    backend = MongoBackend(uri=uri, db=database.name, collection_separator="_")
+    assert backend.heartbeat() is True
+    backend.close_connections()
+    assert backend.check_connection() is False
+    backend.ensure_connection()
+    assert backend.check_connection() is True
+    assert backend.get_course_index(CourseKey.from_string("course-v1:edX+DemoX+2024")) is not None
+    backend.close_connections()
