@@ -21,14 +21,29 @@ from .errors import (
     InvalidCourseKeyError,
     LcModulestoreError,
 )
+from .flags import (
+    USE_LEARNING_CORE,
+    CourseWaffleFlag,
+    FlagChangeRefusedError,
+    clear_flag_cache,
+    flag_status,
+    latest_course_override,
+    latest_org_override,
+    latest_verify_run,
+    set_course_override,
+    set_org_override,
+    use_learning_core,
+)
 from .keys import BlockKey, parse_course_key
 from .models.compiled import DRAFT_BRANCH, PUBLISHED_BRANCH
 from .models.course import DETACHED_BLOCK_TYPES
+from .mongo_import.api import MongoCourseError, MongoMigrationResult, migrate_course_from_mongo
 
 __all__ = [
     "DETACHED_BLOCK_TYPES",
     "DRAFT_BRANCH",
     "PUBLISHED_BRANCH",
+    "USE_LEARNING_CORE",
     "BlockData",
     "BlockKey",
     "BlockNotFoundError",
@@ -36,18 +51,31 @@ __all__ = [
     "CourseExistsError",
     "CourseNotFoundError",
     "CorruptDocumentError",
+    "CourseWaffleFlag",
     "CourseWriter",
     "EncodedDocument",
+    "FlagChangeRefusedError",
     "InvalidCourseKeyError",
     "LcModulestoreError",
+    "MongoCourseError",
+    "MongoMigrationResult",
     "blocks_of",
+    "clear_flag_cache",
     "create_course",
     "decode_definition",
     "decode_structure",
     "encode_definition",
     "encode_structure",
     "entity_code",
+    "flag_status",
     "get_course",
+    "latest_course_override",
+    "latest_org_override",
+    "latest_verify_run",
+    "migrate_course_from_mongo",
     "parse_course_key",
     "publish_course",
+    "set_course_override",
+    "set_org_override",
+    "use_learning_core",
 ]

@@ -31,11 +31,18 @@ class LcModulestoreConfig(AppConfig):
 
         register_publishable_models(CourseRoot, CourseRootVersion)
         register_publishable_models(BlockContainer, BlockContainerVersion)
-        from . import signals  # noqa: F401  (connects receivers)
-
         from django.conf import settings
+
+        from . import flags, signals  # noqa: F401  (connects receivers)
 
         if getattr(settings, "LC_MODULESTORE_STANDALONE_CELERY", False):
             # Standalone project only: make our Celery app (eager unless a broker is set) the current one.
             # Inside edx-platform its own app is current and autodiscovers lc_modulestore.tasks.
             from . import celery  # noqa: F401
+
+        # Celery tasks are not requests: start each with fresh course flag answers, as a request would.
+        from celery.signals import task_prerun
+
+        task_prerun.connect(
+            lambda **kwargs: flags.clear_flag_cache(), weak=False, dispatch_uid="lc_modulestore.clear_flag_cache"
+        )

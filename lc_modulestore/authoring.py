@@ -337,6 +337,40 @@ class CourseWriter:
         )
         return asset
 
+    def save_asset_metadata(
+        self,
+        path: str,
+        *,
+        asset_type: str = "asset",
+        content_type: str,
+        locked: bool = False,
+        metadata: dict[str, Any] | None = None,
+        edited_on: datetime | None = None,
+        edited_by: int | None = None,
+    ) -> CourseAsset:
+        """
+        Upsert an asset's metadata when its bytes are not available (e.g. split's ``structure['assets']``).
+
+        Split keeps asset metadata in the structure and the bytes in a separate
+        contentstore; a migration that cannot reach the bytes still keeps what
+        split knows. Bytes saved earlier (:meth:`save_asset`) are left in place.
+        """
+        asset, _ = CourseAsset.objects.update_or_create(
+            course=self.course,
+            asset_type=asset_type,
+            path=path,
+            defaults={
+                "content_type": content_type,
+                "locked": locked,
+                "metadata": metadata or {},
+                "edited_on": edited_on or self.created,
+                "edited_by": edited_by if edited_by is not None else (
+                    self.created_by if self.created_by is not None else -1
+                ),
+            },
+        )
+        return asset
+
 
 def _entities(entity_ids: list[int]) -> list[PublishableEntity]:
     """PublishableEntity rows for ``entity_ids``, in that order (one query)."""

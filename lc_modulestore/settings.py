@@ -76,7 +76,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Request caches (the modulestore's course indexes) live for one request, as in edx-platform.
+    # Request caches (course indexes, course flag answers) live for one request, as in edx-platform.
     "edx_django_utils.cache.middleware.RequestCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -150,6 +150,10 @@ LC_MODULESTORE_FS_ROOT = str(VAR_DIR / "fs_root")
 LC_MODULESTORE_KEEP_OLD_STRUCTURES = 1
 # Seconds to wait for more draft edits before compiling the draft branch.
 LC_MODULESTORE_DRAFT_COMPILE_DEBOUNCE = 5
+# Split in MongoDB (shim.backends.mongo, lc_migrate_from_mongo): connection URI, database, collection prefix.
+LC_MODULESTORE_MONGO_URI = os.environ.get("LC_MODULESTORE_MONGO_URI", "mongodb://127.0.0.1:27017")
+LC_MODULESTORE_MONGO_DB = os.environ.get("LC_MODULESTORE_MONGO_DB", "edxapp")
+LC_MODULESTORE_MONGO_COLLECTION = "modulestore"
 # Corpus of real exports (read at test/demo time, never copied into the repo).
 LC_DEMO_COURSE_DIR = os.environ.get(
     "LC_DEMO_COURSE_DIR", str(BASE_DIR.parent / "shared" / "corpus" / "openedx-demo-course")

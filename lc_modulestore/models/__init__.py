@@ -4,6 +4,7 @@ Models of lc-modulestore. Import from here (or better, use ``lc_modulestore.api`
 * ``course``: the course in Learning Core: root container, generic container,
   course record, usage-key map, realized field data, assets.
 * ``compiled``: split-format documents compiled from Learning Core history.
+* ``flags``: per-course / per-org waffle flag overrides (append-only audit rows) and verify runs.
 """
 from .compiled import CompiledDefinition, CompiledStructure, CourseIndex
 from .course import (
@@ -16,6 +17,7 @@ from .course import (
     CourseRootVersion,
     LearningCoreCourse,
 )
+from .flags import CourseFlagOverride, OrgFlagOverride, VerifyRun
 
 __all__ = [
     "BlockContainer",
@@ -25,8 +27,11 @@ __all__ = [
     "CompiledStructure",
     "CourseAsset",
     "CourseBlock",
+    "CourseFlagOverride",
     "CourseIndex",
     "CourseRoot",
     "CourseRootVersion",
     "LearningCoreCourse",
+    "OrgFlagOverride",
+    "VerifyRun",
 ]

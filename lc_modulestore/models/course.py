@@ -202,7 +202,14 @@ class CourseAsset(models.Model):
     course = models.ForeignKey(LearningCoreCourse, on_delete=models.CASCADE, related_name="assets")
     asset_type = models.CharField(max_length=64, default="asset")
     path = case_sensitive_char_field(max_length=255, help_text="Path under static/, e.g. images/logo.png")
-    media = models.ForeignKey(Media, on_delete=models.PROTECT)
+    media = models.ForeignKey(
+        Media,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text="The file's bytes; empty when only the metadata is known (a split course migrated without its "
+        "contentstore files).",
+    )
     content_type = models.CharField(max_length=255, blank=True)
     locked = models.BooleanField(default=False)
     metadata = models.JSONField(default=dict, encoder=ExtendedJSONEncoder, decoder=ExtendedJSONDecoder)

@@ -1,0 +1,341 @@
+"""
+The per-course switch between split-in-Mongo and Learning Core, and the rules for flipping it.
+
+edx-toggles gives us ``WaffleFlag`` but not edx-platform's ``CourseWaffleFlag``
+(it stays in edx-platform on purpose, see its ADR 0003), so we build the part
+we need: a flag that can be forced on or off per course and per org.
+
+Precedence, highest first: the course override, the org override, the waffle
+flag itself. The answer is computed once per request and course and kept in a
+request cache (edx-django-utils' ``RequestCache``), because the router asks for
+every modulestore call and one request makes hundreds. Since the cache lives
+only for the request, a change takes effect on the next request, with no
+restart. Code outside requests (Celery tasks, commands) should call
+:func:`clear_flag_cache` at the start of each unit of work.
+
+Overrides are append-only rows (:mod:`lc_modulestore.models.flags`): who, when,
+why and whether the verify gate was forced are kept forever.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from edx_django_utils.cache import RequestCache
+from edx_toggles.toggles import WaffleFlag
+from opaque_keys import InvalidKeyError
+from opaque_keys.edx.keys import CourseKey
+from opaque_keys.edx.locator import CourseLocator
+
+from .errors import InvalidCourseKeyError, LcModulestoreError
+from .models import CourseFlagOverride, LearningCoreCourse, OrgFlagOverride, VerifyRun
+from .models.flags import OVERRIDE_OFF, OVERRIDE_ON, OVERRIDE_UNSET
+
+FLAG_REQUEST_CACHE_NAMESPACE = "lc_modulestore.flags"
+
+
+class FlagChangeRefusedError(LcModulestoreError):
+    """A flag change that the rules forbid (e.g. enabling a course whose last verify did not pass)."""
+
+
+def _plain_course_key(course_key: CourseKey | str) -> CourseLocator | None:
+    """
+    The course key without branch or version, or None for a version-only key.
+
+    The router sees keys as split hands them around (``…+branch@draft-branch``),
+    but overrides are per course run, whatever branch or version is read.
+    """
+    if isinstance(course_key, str):
+        try:
+            course_key = CourseKey.from_string(course_key)
+        except InvalidKeyError as exc:
+            raise InvalidCourseKeyError(f"{course_key!r} is not a course key") from exc
+    if not isinstance(course_key, CourseLocator):
+        raise InvalidCourseKeyError(f"{course_key!r} is not a course run key (course-v1:Org+Course+Run)")
+    if course_key.org is None:
+        return None
+    return course_key.for_branch(None)
+
+
+class CourseWaffleFlag(WaffleFlag):
+    """
+    A waffle flag that can be forced on or off for one course or one org.
+
+    ``is_enabled(course_key)``: the newest course override if it is on/off,
+    else the newest org override if it is on/off, else the waffle flag. The
+    result is request-cached per (flag, course).
+    """
+
+    def is_enabled(self, course_key: CourseKey | str | None = None) -> bool:  # type: ignore[override]
+        """Whether the flag is on for ``course_key`` (or globally, when no course is given)."""
+        if course_key is None:
+            return super().is_enabled()
+        key = _plain_course_key(course_key)
+        if key is None:
+            return super().is_enabled()
+        cache = RequestCache(FLAG_REQUEST_CACHE_NAMESPACE)
+        cache_key = f"{self.name}:{key}"
+        cached = cache.get_cached_response(cache_key)
+        if cached.is_found:
+            return cached.value
+        override = self._course_override(key) or self._org_override(key.org)
+        value = (override == OVERRIDE_ON) if override else super().is_enabled()
+        cache.set(cache_key, value)
+        return value
+
+    def _course_override(self, key: CourseLocator) -> str | None:
+        """'on'/'off' from the newest course override row; None when absent or unset."""
+        choice = (
+            CourseFlagOverride.objects.filter(waffle_flag=self.name, course_id=key)
+            .order_by("-change_date", "-id")
+            .values_list("override_choice", flat=True)
+            .first()
+        )
+        return None if choice in (None, OVERRIDE_UNSET) else choice
+
+    def _org_override(self, org: str) -> str | None:
+        """'on'/'off' from the newest org override row; None when absent or unset."""
+        choice = (
+            OrgFlagOverride.objects.filter(waffle_flag=self.name, org=org)
+            .order_by("-change_date", "-id")
+            .values_list("override_choice", flat=True)
+            .first()
+        )
+        return None if choice in (None, OVERRIDE_UNSET) else choice
+
+
+# .. toggle_name: lc_modulestore.use_learning_core
+# .. toggle_implementation: CourseWaffleFlag
+# .. toggle_default: False
+# .. toggle_description: Serve a course to the LMS from Learning Core (compiled split documents in MySQL) instead
+#   of split in MongoDB. Can be forced on/off per course run or per org (``lc_flag`` command or Django admin); a
+#   course override beats an org override, which beats the flag. Enabling a course is refused unless its latest
+#   verify run passed (``lc_flag enable --force`` overrides, and the override row records that it was forced).
+#   Read once per request, so a change applies from the next request without a restart.
+# .. toggle_use_cases: temporary, open_edx
+# .. toggle_creation_date: 2026-11-25
+# .. toggle_target_removal_date: None
+# .. toggle_warning: Switching a course whose Learning Core copy is stale serves stale content; run the verify first.
+USE_LEARNING_CORE = CourseWaffleFlag("lc_modulestore.use_learning_core", __name__)
+
+
+def use_learning_core(course_key: CourseKey | str) -> bool:
+    """
+    Whether ``course_key`` is served from Learning Core (request-cached; see :data:`USE_LEARNING_CORE`).
+
+    Keys Learning Core never serves (v1 libraries, deprecated ``Org/Course/Run``
+    courses of the old Mongo store) are always False, without a query, so
+    the router can ask about any key the modulestore sees.
+    """
+    if isinstance(course_key, str):
+        try:
+            course_key = CourseKey.from_string(course_key)
+        except InvalidKeyError as exc:
+            raise InvalidCourseKeyError(f"{course_key!r} is not a course key") from exc
+    if not isinstance(course_key, CourseLocator) or course_key.deprecated:
+        return False
+    return USE_LEARNING_CORE.is_enabled(course_key)
+
+
+def clear_flag_cache() -> None:
+    """
+    Forget the flag answers cached for this request, so the next check reads the database again.
+
+    Also drops edx-toggles' own per-request cache of the global flag value.
+    Request middleware does this for web requests; tasks and tests call it.
+    """
+    RequestCache(FLAG_REQUEST_CACHE_NAMESPACE).clear()
+    WaffleFlag.cached_flags().pop(USE_LEARNING_CORE.name, None)
+
+
+# ---- reading and changing overrides (used by the lc_flag command and tests) ----
+
+
+@dataclass(frozen=True)
+class FlagStatus:
+    """Everything an operator needs to know about the flag for one course, and why it has its value."""
+
+    course_key: str
+    enabled: bool
+    decided_by: str  # "course override", "org override" or "waffle flag"
+    course_override: CourseFlagOverride | None
+    org_override: OrgFlagOverride | None
+    flag_enabled: bool
+    latest_verify: VerifyRun | None
+
+
+def latest_course_override(course_key: CourseKey | str, *, flag: CourseWaffleFlag = USE_LEARNING_CORE):
+    """The newest course override row (any choice, including 'unset'), or None."""
+    key = _plain_course_key(course_key)
+    return (
+        CourseFlagOverride.objects.filter(waffle_flag=flag.name, course_id=key)
+        .order_by("-change_date", "-id")
+        .select_related("changed_by")
+        .first()
+    )
+
+
+def latest_org_override(org: str, *, flag: CourseWaffleFlag = USE_LEARNING_CORE):
+    """The newest org override row (any choice, including 'unset'), or None."""
+    return (
+        OrgFlagOverride.objects.filter(waffle_flag=flag.name, org=org)
+        .order_by("-change_date", "-id")
+        .select_related("changed_by")
+        .first()
+    )
+
+
+def latest_verify_run(course_key: CourseKey | str) -> VerifyRun | None:
+    """The most recently started verify run of the course, or None."""
+    key = _plain_course_key(course_key)
+    return VerifyRun.objects.filter(course_key=key).order_by("-started", "-id").first()
+
+
+def flag_status(course_key: CourseKey | str, *, flag: CourseWaffleFlag = USE_LEARNING_CORE) -> FlagStatus:
+    """The flag's value for the course and which level decided it (bypasses the request cache)."""
+    key = _plain_course_key(course_key)
+    course_row = latest_course_override(key, flag=flag)
+    org_row = latest_org_override(key.org, flag=flag)
+    flag_on = WaffleFlag.is_enabled(flag)
+    if course_row is not None and course_row.override_choice != OVERRIDE_UNSET:
+        enabled, decided_by = course_row.override_choice == OVERRIDE_ON, "course override"
+    elif org_row is not None and org_row.override_choice != OVERRIDE_UNSET:
+        enabled, decided_by = org_row.override_choice == OVERRIDE_ON, "org override"
+    else:
+        enabled, decided_by = flag_on, "waffle flag"
+    return FlagStatus(
+        course_key=str(key),
+        enabled=enabled,
+        decided_by=decided_by,
+        course_override=course_row,
+        org_override=org_row,
+        flag_enabled=flag_on,
+        latest_verify=latest_verify_run(key),
+    )
+
+
+def _verify_problem(course_key: CourseLocator) -> str | None:
+    """Why ``course_key`` may not be enabled yet (None when its latest verify run passed)."""
+    run = latest_verify_run(course_key)
+    if run is None:
+        return f"course {course_key} has never been verified"
+    if run.finished is None:
+        return f"the latest verify run of {course_key} (started {run.started:%Y-%m-%d %H:%M}) has not finished"
+    if not run.passed:
+        return (
+            f"the latest verify run of {course_key} (finished {run.finished:%Y-%m-%d %H:%M}) failed with "
+            f"{run.diff_count} difference(s)"
+        )
+    return None
+
+
+def _choice(enabled: bool | None) -> str:
+    return OVERRIDE_UNSET if enabled is None else (OVERRIDE_ON if enabled else OVERRIDE_OFF)
+
+
+def set_course_override(
+    course_key: CourseKey | str,
+    enabled: bool | None,
+    *,
+    changed_by=None,
+    note: str = "",
+    force: bool = False,
+    when: datetime | None = None,
+    flag: CourseWaffleFlag = USE_LEARNING_CORE,
+) -> CourseFlagOverride:
+    """
+    Force the flag on (True) or off (False) for one course, or remove the override (None).
+
+    Turning it on is refused with :class:`FlagChangeRefusedError` unless the
+    course's latest verify run passed; ``force=True`` goes ahead anyway, and
+    the new row says so (``forced`` plus the reason in ``note``). Turning it
+    off or unsetting is always allowed: it is the way back.
+    """
+    key = _plain_course_key(course_key)
+    if key is None:
+        raise InvalidCourseKeyError(f"{course_key!r} names no course run (version-only key)")
+    forced = False
+    if enabled:
+        problem = _verify_problem(key)
+        if problem and not force:
+            raise FlagChangeRefusedError(f"Refusing to enable {flag.name} for {key}: {problem} (use --force)")
+        if problem:
+            forced = True
+            note = f"FORCED ({problem}). {note}".strip()
+    with transaction.atomic():
+        row = CourseFlagOverride.objects.create(
+            waffle_flag=flag.name,
+            course_id=key,
+            override_choice=_choice(enabled),
+            note=note,
+            forced=forced,
+            changed_by=changed_by,
+            change_date=when or timezone.now(),
+        )
+    clear_flag_cache()
+    return row
+
+
+def set_org_override(
+    org: str,
+    enabled: bool | None,
+    *,
+    changed_by=None,
+    note: str = "",
+    force: bool = False,
+    when: datetime | None = None,
+    flag: CourseWaffleFlag = USE_LEARNING_CORE,
+) -> OrgFlagOverride:
+    """
+    Force the flag on (True) or off (False) for every course of ``org``, or remove the org override (None).
+
+    Turning it on is refused unless the org has Learning Core courses and the
+    latest verify run of every one of them passed; ``force=True`` goes ahead
+    and records why it was needed.
+    """
+    if not org:
+        raise FlagChangeRefusedError("An org override needs a non-empty org")
+    forced = False
+    if enabled:
+        keys = list(LearningCoreCourse.objects.filter(org=org).values_list("course_key", flat=True))
+        problems = [p for k in keys if (p := _verify_problem(k))]
+        if not keys:
+            problems = [f"org {org} has no Learning Core courses"]
+        if problems and not force:
+            raise FlagChangeRefusedError(
+                f"Refusing to enable {flag.name} for org {org}: " + "; ".join(problems) + " (use --force)"
+            )
+        if problems:
+            forced = True
+            note = f"FORCED ({'; '.join(problems)}). {note}".strip()
+    with transaction.atomic():
+        row = OrgFlagOverride.objects.create(
+            waffle_flag=flag.name,
+            org=org,
+            override_choice=_choice(enabled),
+            note=note,
+            forced=forced,
+            changed_by=changed_by,
+            change_date=when or timezone.now(),
+        )
+    clear_flag_cache()
+    return row
+
+
+__all__ = [
+    "FLAG_REQUEST_CACHE_NAMESPACE",
+    "USE_LEARNING_CORE",
+    "CourseWaffleFlag",
+    "FlagChangeRefusedError",
+    "FlagStatus",
+    "clear_flag_cache",
+    "flag_status",
+    "latest_course_override",
+    "latest_org_override",
+    "latest_verify_run",
+    "set_course_override",
+    "set_org_override",
+    "use_learning_core",
+]

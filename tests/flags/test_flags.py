@@ -1,0 +1,311 @@
+"""The per-course Learning Core flag: precedence, audit trail, request caching, and the lc_flag command."""
+from __future__ import annotations
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import RequestFactory
+from edx_django_utils.cache.middleware import RequestCacheMiddleware
+from opaque_keys.edx.keys import CourseKey
+from waffle.models import Flag
+
+from lc_modulestore.api import (
+    USE_LEARNING_CORE,
+    FlagChangeRefusedError,
+    InvalidCourseKeyError,
+    clear_flag_cache,
+    create_course,
+    flag_status,
+    set_course_override,
+    set_org_override,
+    use_learning_core,
+)
+from lc_modulestore.models import CourseFlagOverride, OrgFlagOverride, VerifyRun
+
+pytestmark = pytest.mark.django_db
+
+COURSE = "course-v1:OrgA+C1+R1"
+OTHER = "course-v1:OrgA+C2+R1"
+ELSEWHERE = "course-v1:OrgB+C1+R1"
+T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def _at(minutes: int) -> datetime.datetime:
+    return T0 + datetime.timedelta(minutes=minutes)
+
+
+def _verify(course_key: str, *, passed: bool, minutes: int = 0, finished: bool = True, diffs: int = 0) -> VerifyRun:
+    return VerifyRun.objects.create(
+        course_key=CourseKey.from_string(course_key),
+        started=_at(minutes),
+        finished=_at(minutes + 1) if finished else None,
+        passed=passed,
+        diff_count=diffs,
+        summary="test",
+    )
+
+
+def _all_enabled() -> tuple[bool, bool, bool]:
+    clear_flag_cache()
+    return use_learning_core(COURSE), use_learning_core(OTHER), use_learning_core(ELSEWHERE)
+
+
+# ---- precedence -------------------------------------------------------------------------------------------------
+
+
+def test_default_is_off_and_the_waffle_flag_turns_every_course_on():
+    assert _all_enabled() == (False, False, False)
+    Flag.objects.create(name=USE_LEARNING_CORE.name, everyone=True)
+    assert _all_enabled() == (True, True, True)
+
+
+def test_org_override_beats_the_flag_and_course_override_beats_the_org():
+    Flag.objects.create(name=USE_LEARNING_CORE.name, everyone=True)
+    set_org_override("OrgA", False, when=_at(1))
+    assert _all_enabled() == (False, False, True)
+
+    _verify(COURSE, passed=True)
+    set_course_override(COURSE, True, when=_at(2))
+    assert _all_enabled() == (True, False, True)
+
+    set_course_override(OTHER, False, when=_at(3))
+    set_org_override("OrgA", True, when=_at(4), force=True)  # OTHER never verified
+    assert _all_enabled() == (True, False, True)  # OTHER's own "off" still wins over the org's "on"
+
+
+def test_unset_falls_through_to_the_next_level():
+    set_org_override("OrgA", False, when=_at(1))
+    Flag.objects.create(name=USE_LEARNING_CORE.name, everyone=True)
+    _verify(COURSE, passed=True)
+    set_course_override(COURSE, True, when=_at(2))
+    assert flag_status(COURSE).decided_by == "course override"
+
+    set_course_override(COURSE, None, when=_at(3))
+    status = flag_status(COURSE)
+    assert (status.enabled, status.decided_by) == (False, "org override")
+
+    set_org_override("OrgA", None, when=_at(4))
+    status = flag_status(COURSE)
+    assert (status.enabled, status.decided_by) == (True, "waffle flag")
+    assert _all_enabled() == (True, True, True)
+
+
+def test_branch_and_version_in_the_key_do_not_matter():
+    _verify(COURSE, passed=True)
+    set_course_override(COURSE, True)
+    assert use_learning_core(CourseKey.from_string(COURSE).for_branch("draft-branch"))
+    assert use_learning_core(COURSE + "+branch@published-branch")
+
+
+# ---- audit trail ------------------------------------------------------------------------------------------------
+
+
+def test_every_change_is_a_new_row_with_who_and_when_and_rows_cannot_be_edited():
+    user = get_user_model().objects.create(username="ops")
+    _verify(COURSE, passed=True)
+    set_course_override(COURSE, True, changed_by=user, note="go", when=_at(1))
+    set_course_override(COURSE, False, changed_by=user, note="incident 7", when=_at(2))
+    set_course_override(COURSE, None, note="back to default", when=_at(3))
+
+    rows = list(CourseFlagOverride.objects.order_by("change_date").values_list(
+        "override_choice", "changed_by__username", "change_date", "note", "forced"))
+    assert rows == [
+        ("on", "ops", _at(1), "go", False),
+        ("off", "ops", _at(2), "incident 7", False),
+        ("unset", None, _at(3), "back to default", False),
+    ]
+    first = CourseFlagOverride.objects.order_by("change_date").first()
+    first.override_choice = "off"
+    with pytest.raises(ValidationError, match="audit record"):
+        first.save()
+    assert CourseFlagOverride.objects.order_by("change_date").first().override_choice == "on"
+
+
+def test_org_changes_are_audited_too():
+    set_org_override("OrgA", False, note="hold", when=_at(1))
+    set_org_override("OrgA", None, when=_at(2))
+    assert list(OrgFlagOverride.objects.order_by("change_date").values_list("org", "override_choice", "note")) == [
+        ("OrgA", "off", "hold"),
+        ("OrgA", "unset", ""),
+    ]
+
+
+# ---- request cache ----------------------------------------------------------------------------------------------
+
+
+def test_second_check_in_a_request_makes_no_query_and_a_cleared_cache_sees_the_switch(django_assert_num_queries):
+    Flag.objects.create(name=USE_LEARNING_CORE.name, everyone=False)
+    assert use_learning_core(COURSE) is False
+    with django_assert_num_queries(0):
+        assert use_learning_core(COURSE) is False
+        assert USE_LEARNING_CORE.is_enabled(CourseKey.from_string(COURSE)) is False
+
+    # Another process (admin, lc_flag elsewhere) writes a row: this request keeps its answer...
+    CourseFlagOverride.objects.create(
+        waffle_flag=USE_LEARNING_CORE.name, course_id=CourseKey.from_string(COURSE), override_choice="on",
+        change_date=_at(1),
+    )
+    with django_assert_num_queries(0):
+        assert use_learning_core(COURSE) is False
+    # ...and the next one sees it.
+    clear_flag_cache()
+    assert use_learning_core(COURSE) is True
+
+
+def test_request_middleware_makes_the_switch_visible_on_the_next_request():
+    middleware = RequestCacheMiddleware(lambda request: None)
+    middleware.process_request(RequestFactory().get("/"))
+    assert use_learning_core(COURSE) is False
+    CourseFlagOverride.objects.create(
+        waffle_flag=USE_LEARNING_CORE.name, course_id=CourseKey.from_string(COURSE), override_choice="on",
+        change_date=_at(1),
+    )
+    assert use_learning_core(COURSE) is False  # same request
+    middleware.process_request(RequestFactory().get("/"))  # next request
+    assert use_learning_core(COURSE) is True
+
+
+# ---- the verify gate and lc_flag --------------------------------------------------------------------------------
+
+
+def _lc_flag(*args: str) -> str:
+    out = StringIO()
+    call_command("lc_flag", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "runs, reason",
+    [
+        ([], "never been verified"),
+        ([dict(passed=False, diffs=3)], "failed with 3 difference"),
+        ([dict(passed=True, minutes=0), dict(passed=False, minutes=10, diffs=1)], "failed with 1 difference"),
+        ([dict(passed=True, minutes=0), dict(passed=False, minutes=10, finished=False)], "has not finished"),
+    ],
+)
+def test_enable_is_refused_unless_the_latest_verify_passed(runs, reason):
+    for run in runs:
+        _verify(COURSE, **run)
+    with pytest.raises(CommandError, match=reason):
+        _lc_flag("enable", COURSE)
+    assert not CourseFlagOverride.objects.exists()
+    with pytest.raises(FlagChangeRefusedError, match=COURSE.replace("+", r"\+")):
+        set_course_override(COURSE, True)
+
+
+def test_enable_after_a_passing_verify_and_disable_without_one():
+    _verify(COURSE, passed=False, minutes=0, diffs=2)
+    _verify(COURSE, passed=True, minutes=10)
+    assert "use_learning_core on for " + COURSE in _lc_flag("enable", COURSE, "--note", "ok")
+    assert _all_enabled()[0] is True
+    VerifyRun.objects.all().delete()
+    assert "off" in _lc_flag("disable", COURSE)  # the way back needs no verify
+    assert _all_enabled()[0] is False
+
+
+def test_force_enables_and_is_audited():
+    get_user_model().objects.create(username="ops")
+    _verify(COURSE, passed=False, diffs=5)
+    out = _lc_flag("enable", COURSE, "--force", "--note", "hotfix", "--user", "ops")
+    assert "FORCED" in out
+    row = CourseFlagOverride.objects.get()
+    assert (row.override_choice, row.forced, row.changed_by.username) == ("on", True, "ops")
+    assert row.note.startswith("FORCED (the latest verify run") and row.note.endswith("hotfix")
+    assert _all_enabled()[0] is True
+    assert "FORCED by ops" in _lc_flag("status", COURSE)
+
+
+def test_org_enable_needs_every_learning_core_course_of_the_org_verified(now):
+    with pytest.raises(CommandError, match="no Learning Core courses"):
+        _lc_flag("enable", "--org", "OrgA")
+    create_course(COURSE, title="C1", created=now)
+    create_course(OTHER, title="C2", created=now)
+    _verify(COURSE, passed=True)
+    with pytest.raises(CommandError, match=f"{OTHER.replace('+', '.')} has never been verified"):
+        _lc_flag("enable", "--org", "OrgA")
+    _verify(OTHER, passed=True)
+    _lc_flag("enable", "--org", "OrgA")
+    assert _all_enabled() == (True, True, False)
+    assert "on by (script)" in _lc_flag("status", "--org", "OrgA")
+
+
+def test_status_explains_the_decision():
+    _verify(COURSE, passed=True)
+    _lc_flag("disable", "--org", "OrgA", "--note", "hold")
+    out = _lc_flag("status", COURSE)
+    assert f"{COURSE}: served from split (Mongo), decided by the org override" in out
+    assert "org override:    off by (script)" in out and "hold" in out
+    assert "latest verify:   verify " + COURSE in out and "passed" in out
+
+
+def test_command_usage_errors():
+    with pytest.raises(CommandError, match="exactly one"):
+        _lc_flag("status")
+    with pytest.raises(CommandError, match="exactly one"):
+        _lc_flag("status", COURSE, "--org", "OrgA")
+    with pytest.raises(CommandError, match="not a course key"):
+        _lc_flag("disable", "not-a-key")
+    with pytest.raises(CommandError, match="No user 'ghost'"):
+        _lc_flag("disable", COURSE, "--user", "ghost")
+
+
+def test_keys_learning_core_never_serves_are_off_without_a_query(django_assert_num_queries):
+    Flag.objects.create(name=USE_LEARNING_CORE.name, everyone=True)
+    set_org_override("OrgA", True, force=True)
+    clear_flag_cache()
+    with django_assert_num_queries(0):
+        assert use_learning_core("library-v1:OrgA+Lib") is False
+        assert use_learning_core("OrgA/C1/R1") is False
+    assert use_learning_core(COURSE) is True
+    with pytest.raises(InvalidCourseKeyError):
+        use_learning_core("not a key")
+
+
+def test_celery_tasks_start_with_fresh_flag_answers():
+    from celery.signals import task_prerun
+
+    assert use_learning_core(COURSE) is False
+    CourseFlagOverride.objects.create(
+        waffle_flag=USE_LEARNING_CORE.name, course_id=CourseKey.from_string(COURSE), override_choice="on",
+        change_date=_at(1),
+    )
+    assert use_learning_core(COURSE) is False
+    task_prerun.send(sender=None, task_id="t1", task=None, args=(), kwargs={})
+    assert use_learning_core(COURSE) is True
+
+
+# ---- admin --------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client_(client):
+    user = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw")
+    client.force_login(user)
+    return client, user
+
+
+def test_admin_adds_audited_rows_and_never_edits_or_deletes_them(admin_client_):
+    client, user = admin_client_
+    for url in ("/admin/lc_modulestore/courseflagoverride/", "/admin/lc_modulestore/orgflagoverride/",
+                "/admin/lc_modulestore/verifyrun/", "/admin/lc_modulestore/courseflagoverride/add/"):
+        assert client.get(url).status_code == 200, url
+    response = client.post("/admin/lc_modulestore/courseflagoverride/add/", {
+        "waffle_flag": USE_LEARNING_CORE.name, "course_id": COURSE, "override_choice": "on", "note": "via admin",
+    })
+    assert response.status_code == 302, response.content[:2000]
+    row = CourseFlagOverride.objects.get()
+    assert (row.changed_by, row.note, row.forced) == (user, "via admin", False)
+    assert row.change_date is not None
+    assert use_learning_core(COURSE) is True  # the admin cleared this process's cache
+
+    change_url = f"/admin/lc_modulestore/courseflagoverride/{row.pk}/change/"
+    client.post(change_url, {"waffle_flag": USE_LEARNING_CORE.name, "course_id": COURSE, "override_choice": "off"})
+    assert CourseFlagOverride.objects.get().override_choice == "on"
+    assert client.post(f"/admin/lc_modulestore/courseflagoverride/{row.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert CourseFlagOverride.objects.count() == 1
+    assert client.get("/admin/lc_modulestore/verifyrun/add/").status_code == 403
