@@ -92,7 +92,7 @@ class ImportRuntime(Runtime):
 
     def __init__(self, course: OlxCourse, course_key: CourseLocator) -> None:
         ids = _IdManager(course_key)
-        super().__init__(ids, ids, field_data=DictFieldData({}))
+        super().__init__(ids, ids, services={"field-data": DictFieldData({})})
         self.olx_course = course
         self.course_key = course_key
         self._policies: dict[Any, dict[str, Any]] = {}
