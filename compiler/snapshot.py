@@ -222,6 +222,29 @@ def _creating_draft_logs(version_ids: set[int]) -> tuple[dict[int, UUID], dict[i
 # -- published branch ---------------------------------------------------------------------------
 
 
+def _whole_course_snapshot(
+    course: LearningCoreCourse,
+    *,
+    header: Header,
+    current: dict[int, int | None],
+    history: dict[int, EntityHistory],
+    draft: bool,
+) -> Snapshot:
+    """A snapshot of every block of the course, given each entity's current version on the branch."""
+    keys, detached = _keys(course)
+    return Snapshot(
+        course_key=str(course.course_key),
+        header=header,
+        root=_root_key(course),
+        keys=keys,
+        current=current,
+        versions=load_versions((v for v in current.values() if v is not None), draft=draft),
+        history=history,
+        detached=frozenset(keys[e] for e in detached if current.get(e) is not None),
+        assets=_assets(course),
+    )
+
+
 def full_published_snapshot(course: LearningCoreCourse, log_id: int) -> Snapshot:
     """The whole published state of ``course`` as of PublishLog ``log_id``."""
     logs = _publish_logs(course, log_id)
@@ -236,18 +259,12 @@ def full_published_snapshot(course: LearningCoreCourse, log_id: int) -> Snapshot
         .values_list("entity_id", "publish_log_id", "old_version_id", "new_version_id")
     )
     current, history = history_from_records(records, log_uuids)
-    keys, detached = _keys(course)
-    versions = load_versions((v for v in current.values() if v is not None), draft=False)
-    return Snapshot(
-        course_key=str(course.course_key),
+    return _whole_course_snapshot(
+        course,
         header=_header(PUBLISHED_BRANCH, logs, at_key="published_at", by_key="published_by_id"),
-        root=_root_key(course),
-        keys=keys,
         current=current,
-        versions=versions,
         history=history,
-        detached=frozenset(keys[e] for e in detached if current.get(e) is not None),
-        assets=_assets(course),
+        draft=False,
     )
 
 
@@ -364,18 +381,12 @@ def draft_snapshot(course: LearningCoreCourse) -> Snapshot:
         .values_list("entity_id", "last")
     )
     history = {e: EntityHistory(None, None, log_uuids.get(last)) for e, last in touch.items()}
-    keys, detached = _keys(course)
-    versions = load_versions((v for v in current.values() if v is not None), draft=True)
-    return Snapshot(
-        course_key=str(course.course_key),
+    return _whole_course_snapshot(
+        course,
         header=_header(DRAFT_BRANCH, logs, at_key="changed_at", by_key="changed_by_id"),
-        root=_root_key(course),
-        keys=keys,
         current=current,
-        versions=versions,
         history=history,
-        detached=frozenset(keys[e] for e in detached if current.get(e) is not None),
-        assets=_assets(course),
+        draft=True,
     )
 
 

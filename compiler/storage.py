@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, decode_structure, encode_definition, encode_structure
+from lc_modulestore.api import PUBLISHED_BRANCH, decode_structure, encode_definition, encode_structure
 from lc_modulestore.models import CompiledDefinition, CompiledStructure, CourseIndex, LearningCoreCourse
 
 from . import documents

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -235,6 +236,37 @@ def _choice(enabled: bool | None) -> str:
     return OVERRIDE_UNSET if enabled is None else (OVERRIDE_ON if enabled else OVERRIDE_OFF)
 
 
+def _record_override(
+    model, target: dict[str, Any], label: str, enabled: bool | None, problems: list[str], *,
+    flag: CourseWaffleFlag, force: bool, note: str, changed_by, when: datetime | None,
+):
+    """
+    Append one audited override row, refusing an unverified enable unless forced.
+
+    ``problems`` are the reasons enabling is not yet safe (empty when it is);
+    a forced change records them in its note and ``forced`` column.
+    """
+    forced = bool(problems) and bool(enabled)
+    if forced and not force:
+        raise FlagChangeRefusedError(
+            f"Refusing to enable {flag.name} for {label}: " + "; ".join(problems) + " (use --force)"
+        )
+    if forced:
+        note = f"FORCED ({'; '.join(problems)}). {note}".strip()
+    with transaction.atomic():
+        row = model.objects.create(
+            waffle_flag=flag.name,
+            override_choice=_choice(enabled),
+            note=note,
+            forced=forced,
+            changed_by=changed_by,
+            change_date=when or timezone.now(),
+            **target,
+        )
+    clear_flag_cache()
+    return row
+
+
 def set_course_override(
     course_key: CourseKey | str,
     enabled: bool | None,
@@ -256,26 +288,11 @@ def set_course_override(
     key = _plain_course_key(course_key)
     if key is None:
         raise InvalidCourseKeyError(f"{course_key!r} names no course run (version-only key)")
-    forced = False
-    if enabled:
-        problem = _verify_problem(key)
-        if problem and not force:
-            raise FlagChangeRefusedError(f"Refusing to enable {flag.name} for {key}: {problem} (use --force)")
-        if problem:
-            forced = True
-            note = f"FORCED ({problem}). {note}".strip()
-    with transaction.atomic():
-        row = CourseFlagOverride.objects.create(
-            waffle_flag=flag.name,
-            course_id=key,
-            override_choice=_choice(enabled),
-            note=note,
-            forced=forced,
-            changed_by=changed_by,
-            change_date=when or timezone.now(),
-        )
-    clear_flag_cache()
-    return row
+    problems = [p for p in [_verify_problem(key)] if p] if enabled else []
+    return _record_override(
+        CourseFlagOverride, {"course_id": key}, str(key), enabled, problems,
+        flag=flag, force=force, note=note, changed_by=changed_by, when=when,
+    )
 
 
 def set_org_override(
@@ -297,31 +314,16 @@ def set_org_override(
     """
     if not org:
         raise FlagChangeRefusedError("An org override needs a non-empty org")
-    forced = False
+    problems: list[str] = []
     if enabled:
         keys = list(LearningCoreCourse.objects.filter(org=org).values_list("course_key", flat=True))
         problems = [p for k in keys if (p := _verify_problem(k))]
         if not keys:
             problems = [f"org {org} has no Learning Core courses"]
-        if problems and not force:
-            raise FlagChangeRefusedError(
-                f"Refusing to enable {flag.name} for org {org}: " + "; ".join(problems) + " (use --force)"
-            )
-        if problems:
-            forced = True
-            note = f"FORCED ({'; '.join(problems)}). {note}".strip()
-    with transaction.atomic():
-        row = OrgFlagOverride.objects.create(
-            waffle_flag=flag.name,
-            org=org,
-            override_choice=_choice(enabled),
-            note=note,
-            forced=forced,
-            changed_by=changed_by,
-            change_date=when or timezone.now(),
-        )
-    clear_flag_cache()
-    return row
+    return _record_override(
+        OrgFlagOverride, {"org": org}, f"org {org}", enabled, problems,
+        flag=flag, force=force, note=note, changed_by=changed_by, when=when,
+    )
 
 
 __all__ = [
