@@ -119,6 +119,30 @@ OPENEDX_LEARNING = {
     }
 }
 
+# Settings edx-platform's LMS defines and the real block classes (xblocks-contrib) read at render time.
+# Inside edx-platform its own values apply; these are the standalone equivalents.
+FEATURES: dict[str, bool] = {}
+PLATFORM_NAME = "lc-modulestore"
+LMS_BASE = "localhost:8000"
+LMS_ROOT_URL = "http://localhost:8000"
+COMPLETION_VIDEO_COMPLETE_PERCENTAGE = 0.95
+YOUTUBE = {
+    "API": "https://www.youtube.com/iframe_api",
+    "TEST_TIMEOUT": 1500,
+    "IMAGE_API": "http://img.youtube.com/vi/{youtube_id}/0.jpg",
+    "METADATA_URL": "https://www.googleapis.com/youtube/v3/videos/",
+    "TEXT_API": {"url": "video.google.com/timedtext", "params": {"lang": "en", "v": "set_youtube_id_of_11_symbols_here"}},
+}
+YOUTUBE_API_KEY = None
+ALL_LANGUAGES = [["en", "English"], ["es", "Spanish"], ["fr", "French"], ["de", "German"], ["zh", "Chinese"]]
+LANGUAGE_DICT = dict(ALL_LANGUAGES)
+AI_TRANSLATIONS_API_URL = None
+CODE_JAIL = {"limits": {"REALTIME": 3, "CPU": 1}, "limit_overrides": {}, "python_bin": None, "user": "sandbox"}
+CODE_JAIL_REST_SERVICE_REMOTE_EXEC = None
+CODE_JAIL_REST_SERVICE_HOST = None
+CODE_JAIL_REST_SERVICE_CONNECT_TIMEOUT = 0.5
+CODE_JAIL_REST_SERVICE_READ_TIMEOUT = 3.5
+
 # edxval (the video metadata store VideoBlock imports into).
 TRANSCRIPT_LANG_CACHE_TIMEOUT = 60 * 60 * 24
 VIDEO_TRANSCRIPTS_SETTINGS = {

@@ -197,11 +197,33 @@ def anonymous_user_service() -> UserService:
     return StaticUserService(XBlockUser(is_current_user=True))
 
 
+# The optional attributes edx-platform's user service always sets; blocks index them directly
+# (VideoBlock reads ``edx-platform.request_country_code`` with ``[]``), so each must be present.
+LMS_USER_ATTRIBUTE_DEFAULTS: dict[str, Any] = {
+    "edx-platform.is_authenticated": False,
+    "edx-platform.user_id": None,
+    "edx-platform.username": None,
+    "edx-platform.user_is_staff": False,
+    "edx-platform.user_role": "student",
+    "edx-platform.anonymous_user_id": None,
+    "edx-platform.request_country_code": None,
+    "edx-platform.user_is_beta_tester": False,
+    "edx-platform.user_is_global_staff": False,
+}
+
+
 class StaticUserService(UserService):
-    """A ``user`` service that always returns the one user it was made with."""
+    """
+    A ``user`` service that always returns the one user it was made with.
+
+    Attributes edx-platform always provides and the caller did not set get their
+    anonymous defaults (:data:`LMS_USER_ATTRIBUTE_DEFAULTS`).
+    """
 
     def __init__(self, user: XBlockUser, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        for name, value in LMS_USER_ATTRIBUTE_DEFAULTS.items():
+            user.opt_attrs.setdefault(name, value)
         self._user = user
 
     def get_current_user(self) -> XBlockUser:

@@ -90,4 +90,26 @@ def test_stores_with_different_users_never_share_a_runtime(student_store, store)
     anonymous = store.get_item(usage)
     assert as_student.runtime is not anonymous.runtime
     assert as_student.runtime.service(as_student, "user").get_current_user().opt_attrs["edx-platform.user_id"] == 7
-    assert "edx-platform.user_id" not in anonymous.runtime.service(anonymous, "user").get_current_user().opt_attrs
+    assert anonymous.runtime.service(anonymous, "user").get_current_user().opt_attrs["edx-platform.user_id"] is None
+
+
+
+def test_a_unit_with_a_video_renders_for_the_default_anonymous_user(tmp_path):
+    """VideoBlock indexes the LMS user attributes directly; the default user service must provide them."""
+    import datetime
+
+    from compiler.api import compile_course
+    from fixtures.synthetic import build_synthetic_course
+    from shim.api import create_modulestore
+
+    course = build_synthetic_course(
+        "course-v1:Org+Video+Run", sections=1, subsections=1, units=1, components=10,
+        created=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc),
+    )
+    compile_course(str(course.course_key), branch="published-branch")
+    store = create_modulestore(fs_root=str(tmp_path / "fs"))
+    unit = store.get_item(course.course_key.make_usage_key("vertical", "unit_0_0_0"))
+    assert "video" in {child.scope_ids.block_type for child in unit.get_children()}
+    fragment = unit.runtime.render(unit, "student_view")
+    assert "xblock-v1-student_view" in fragment.content
+    assert "data-block-type='video'" in fragment.content
