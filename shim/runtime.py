@@ -36,6 +36,7 @@ from opaque_keys.edx.locator import DefinitionLocator
 from xblock.core import XBlockMixin
 from xblock.field_data import FieldData
 from xblock.fields import Reference, ReferenceList, ReferenceValueDict, Scope, ScopeIds
+from django.contrib.auth.models import AnonymousUser
 from xblock.reference.user_service import UserService, XBlockUser
 from xblock.runtime import MemoryIdManager, Runtime
 
@@ -146,13 +147,48 @@ class BlockFieldData(FieldData):
 
 
 class _Sandbox:
-    """The ``sandbox`` service: no unsafe code, no python_lib.zip (codejail is not configured here)."""
+    """
+    The ``sandbox`` service, as edx-platform's: unsafe (unjailed) code only for the courses an operator lists.
+
+    ``settings.LC_MODULESTORE_COURSES_WITH_UNSAFE_CODE`` is a list of regexes matched against the
+    course key, like edx-platform's ``COURSES_WITH_UNSAFE_CODE``; default none. Otherwise problems
+    with Python scripts need codejail configured (``settings.CODE_JAIL``).
+    """
+
+    def __init__(self, course_key) -> None:
+        self._course_id = str(course_key)
 
     def can_execute_unsafe_code(self) -> bool:
-        return False
+        patterns = getattr(settings, "LC_MODULESTORE_COURSES_WITH_UNSAFE_CODE", [])
+        return any(re.match(pattern, self._course_id) for pattern in patterns)
 
     def get_python_lib_zip(self) -> bytes | None:
         return None
+
+
+class _DiscussionConfig:
+    """
+    The ``discussion_config_service`` the discussion block asks for.
+
+    Inline discussions are visible unless the course chose the new (non-legacy) provider;
+    the forum service itself is enabled by ``FEATURES['ENABLE_DISCUSSION_SERVICE']``, as in the LMS.
+    Without edx-platform's forum permissions, no user has forum permissions here.
+    """
+
+    def __init__(self, runtime: "CourseRuntime") -> None:
+        self._runtime = runtime
+
+    @property
+    def is_discussion_enabled(self) -> bool:
+        return bool(settings.FEATURES.get("ENABLE_DISCUSSION_SERVICE", False))
+
+    def is_discussion_visible(self, course_key) -> bool:
+        root = self._runtime.structure["blocks"].get(BlockKey(*self._runtime.structure["root"]))
+        provider = ((root.fields.get("discussions_settings") or {}) if root else {}).get("provider_type", "legacy")
+        return provider == "legacy"
+
+    def has_permission(self, user, permission: str, course_key) -> bool:
+        return False
 
 
 class _Cache:
@@ -220,11 +256,13 @@ class StaticUserService(UserService):
     anonymous defaults (:data:`LMS_USER_ATTRIBUTE_DEFAULTS`).
     """
 
-    def __init__(self, user: XBlockUser, **kwargs: Any) -> None:
+    def __init__(self, user: XBlockUser, *, django_user: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         for name, value in LMS_USER_ATTRIBUTE_DEFAULTS.items():
             user.opt_attrs.setdefault(name, value)
         self._user = user
+        # edx-platform's service carries the Django user too; blocks (discussion) read it by this name.
+        self._django_user = django_user if django_user is not None else AnonymousUser()
 
     def get_current_user(self) -> XBlockUser:
         return self._user
@@ -237,6 +275,7 @@ class CourseRuntime(Runtime):
         self,
         entry: CourseEntry,
         *,
+        modulestore: Any = None,
         load_definition: DefinitionLoader,
         load_definitions: BulkDefinitionLoader,
         services: dict[str, Any] | None = None,
@@ -249,12 +288,14 @@ class CourseRuntime(Runtime):
         merged = {
             "user": anonymous_user_service(),
             "cache": _Cache(),
-            "sandbox": _Sandbox(),
+            "sandbox": _Sandbox(course_key),
             "xqueue": _NoXQueue(),
             "replace_urls": _ReplaceURLs(course_key),
             **(services or {}),
         }
+        merged.setdefault("discussion_config_service", _DiscussionConfig(self))
         super().__init__(id_reader=ids, id_generator=ids, services=merged, mixins=(ModulestoreBlockMixin,))
+        self.modulestore = modulestore  # blocks (video, lti) read the course through runtime.modulestore
         self.course_entry = entry
         if strip_keys and course_key.org:
             course_key = course_key.version_agnostic().for_branch(None)  # what Mixed hands the LMS

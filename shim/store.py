@@ -298,6 +298,7 @@ class ReadOnlySplitModuleStore:
         """A new runtime for one structure (services and fs root from the store's configuration)."""
         return CourseRuntime(
             entry,
+            modulestore=self,
             load_definition=self.get_definition,
             load_definitions=self.get_definitions,
             services=self.services,
