@@ -40,7 +40,7 @@ from .exceptions import (
     UnsupportedRevisionError,
     VersionConflictError,
 )
-from .compare import Difference, compare_blocks, compare_result, render
+from .compare import Difference, compare_blocks, compare_result, compare_values, location_of, render
 from .router import RouterModuleStore, course_key_of
 from .runtime import CourseRuntime, StaticUserService
 from .split_types import BlockData, BlockKey, EditInfo, structure_from_mongo, structure_to_mongo
@@ -172,6 +172,8 @@ __all__ = [
     "clear_existing_modulestores",
     "compare_blocks",
     "compare_result",
+    "compare_values",
+    "location_of",
     "course_key_of",
     "create_mongo_modulestore",
     "create_router_modulestore",

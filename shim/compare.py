@@ -31,6 +31,8 @@ COMPARED_SCOPES = (Scope.settings, Scope.content, Scope.children)
 MISSING = "(block)"
 EXPLICITLY_SET = "(explicitly set fields)"
 CATEGORY = "(block type)"
+# AssetMetadata attributes compared (edit_info versions and dates legitimately differ).
+_ASSET_ATTRS = ("pathname", "internal_name", "locked", "contenttype", "thumbnail", "fields")
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ def normalize(value: Any) -> Any:
         if getattr(course_key, "org", None) and hasattr(value, "version_agnostic") and not course_key.deprecated:
             return value.version_agnostic().for_branch(None)
         return value
+    if hasattr(value, "asset_id") and hasattr(value, "contenttype"):  # AssetMetadata: its stored attributes
+        return {"asset_id": normalize(value.asset_id), **{a: normalize(getattr(value, a, None)) for a in _ASSET_ATTRS}}
     if isinstance(value, Mapping):
         return {k: normalize(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
