@@ -120,6 +120,20 @@ class CourseWaffleFlag(WaffleFlag):
 # .. toggle_warning: Switching a course whose Learning Core copy is stale serves stale content; run the verify first.
 USE_LEARNING_CORE = CourseWaffleFlag("lc_modulestore.use_learning_core", __name__)
 
+# .. toggle_name: lc_modulestore.shadow_reads
+# .. toggle_implementation: CourseWaffleFlag
+# .. toggle_default: False
+# .. toggle_description: For a course still served from split in Mongo, repeat the router's reads on Learning Core,
+#   compare the answers block by block and log + count every mismatch (``ShadowMismatch`` rows, ``lc_shadow_report``,
+#   the course admin). The response is always Mongo's; a failing Learning Core read is counted, never raised.
+#   No effect on courses served from Learning Core. Per course or org like use_learning_core (``lc_flag --shadow``),
+#   with no verify gate: shadowing is how a course earns confidence before the switch. See ADR 0009.
+# .. toggle_use_cases: temporary, open_edx
+# .. toggle_creation_date: 2026-11-25
+# .. toggle_target_removal_date: None
+# .. toggle_warning: Every shadowed read is done twice (and fields of returned blocks are read); enable per course.
+SHADOW_READS = CourseWaffleFlag("lc_modulestore.shadow_reads", __name__)
+
 
 def use_learning_core(course_key: CourseKey | str) -> bool:
     """
@@ -148,6 +162,7 @@ def clear_flag_cache() -> None:
     """
     RequestCache(FLAG_REQUEST_CACHE_NAMESPACE).clear()
     WaffleFlag.cached_flags().pop(USE_LEARNING_CORE.name, None)
+    WaffleFlag.cached_flags().pop(SHADOW_READS.name, None)
 
 
 # ---- reading and changing overrides (used by the lc_flag command and tests) ----
@@ -248,7 +263,7 @@ def set_course_override(
     """
     Force the flag on (True) or off (False) for one course, or remove the override (None).
 
-    Turning it on is refused with :class:`FlagChangeRefusedError` unless the
+    Turning ``use_learning_core`` on is refused with :class:`FlagChangeRefusedError` unless the
     course's latest verify run passed; ``force=True`` goes ahead anyway, and
     the new row says so (``forced`` plus the reason in ``note``). Turning it
     off or unsetting is always allowed: it is the way back.
@@ -257,7 +272,7 @@ def set_course_override(
     if key is None:
         raise InvalidCourseKeyError(f"{course_key!r} names no course run (version-only key)")
     forced = False
-    if enabled:
+    if enabled and flag.name == USE_LEARNING_CORE.name:
         problem = _verify_problem(key)
         if problem and not force:
             raise FlagChangeRefusedError(f"Refusing to enable {flag.name} for {key}: {problem} (use --force)")
@@ -298,7 +313,7 @@ def set_org_override(
     if not org:
         raise FlagChangeRefusedError("An org override needs a non-empty org")
     forced = False
-    if enabled:
+    if enabled and flag.name == USE_LEARNING_CORE.name:
         keys = list(LearningCoreCourse.objects.filter(org=org).values_list("course_key", flat=True))
         problems = [p for k in keys if (p := _verify_problem(k))]
         if not keys:
@@ -326,6 +341,7 @@ def set_org_override(
 
 __all__ = [
     "FLAG_REQUEST_CACHE_NAMESPACE",
+    "SHADOW_READS",
     "USE_LEARNING_CORE",
     "CourseWaffleFlag",
     "FlagChangeRefusedError",
