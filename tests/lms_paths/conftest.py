@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
+import mongomock
 import pytest
 from django.db import transaction
 from edx_django_utils.cache import RequestCache
@@ -45,18 +46,22 @@ def enable_and_compile(course_key: str) -> None:
     assert use_learning_core(course_key)
 
 
-#: True once ``lms_modulestore`` returns the router (Mixed's place in the LMS) rather than the split-level store.
-ROUTER = False
+#: True: ``lms_modulestore`` returns the router (in Mixed's place in the LMS), not the split-level store.
+ROUTER = True
 
 
 def lms_modulestore(**overrides):
     """
-    The store the LMS is handed for a flagged course.
+    The store the LMS is handed: the router, deciding per course by the flag.
 
-    The one switching point: ``shim.api.router_modulestore()`` once the router
-    lands (it must then answer from Learning Core because the flag is on).
+    Its Mongo side is split's collections in an empty mongomock database, so a
+    read that reached Mongo instead of Learning Core would find nothing.
+    ``overrides`` (services, event handler, fs_root) configure both sides.
     """
-    return shim_api.create_modulestore(**overrides)
+    mongo = shim_api.create_mongo_modulestore(
+        backend_options={"database": mongomock.MongoClient(tz_aware=True).get_database("edxapp")}, **overrides
+    )
+    return shim_api.create_router_modulestore(lc_store=shim_api.create_modulestore(**overrides), mongo_store=mongo)
 
 
 @pytest.fixture(scope="module")
