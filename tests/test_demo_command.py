@@ -24,6 +24,7 @@ def test_demo_runs_on_the_bundled_fixture(tmp_path):
     assert "'Graded Sequential': 2 units" in text
     assert "'Inline Sequential': 1 units (1 html)" in text
     assert "enabled: yes (decided by the course override)" in text
+    assert "as the LMS does, through the router (flag on → Learning Core)" in text
     assert flag_status("course-v1:Fix+F101+run").enabled
     assert "Done: course-v1:Fix+F101+run is served from Learning Core." in text
 
