@@ -137,6 +137,42 @@ class CourseBlock(_ContainerBlock):
     textbooks = List(scope=Scope.settings, default=[])
     wiki_slug = String(scope=Scope.content, default=None)
     license = String(scope=Scope.settings, default=None)
+    announcement = Date(scope=Scope.settings, default=None)
+    display_organization = String(scope=Scope.settings, default=None)
+    display_coursenumber = String(scope=Scope.settings, default=None)
+    certificates_display_behavior = String(scope=Scope.settings, default="end")
+
+    # What edx-platform's CourseBlock derives from its key and grading policy; the LMS
+    # (get_course_by_id callers, CourseOverview) reads these on every course block.
+    @property
+    def id(self):
+        """The course key (``course.id`` throughout the LMS)."""
+        return self.location.course_key
+
+    @property
+    def org(self) -> str:
+        return self.location.org
+
+    @property
+    def number(self) -> str:
+        return self.location.course
+
+    @property
+    def display_org_with_default(self) -> str:
+        return self.display_organization or self.org.replace("&#38;", "&")
+
+    @property
+    def display_number_with_default(self) -> str:
+        return self.display_coursenumber or self.number.replace("&#38;", "&")
+
+    @property
+    def grade_cutoffs(self) -> dict[str, float]:
+        """The grading policy's cutoffs; split's default policy passes at 0.5."""
+        return self.grading_policy.get("GRADE_CUTOFFS", {"Pass": 0.5})
+
+    @property
+    def lowest_passing_grade(self) -> float | None:
+        return min(self.grade_cutoffs.values()) if self.grade_cutoffs else None
 
 
 class ChapterBlock(_ContainerBlock):

@@ -121,6 +121,20 @@ class CourseWaffleFlag(WaffleFlag):
 # .. toggle_warning: Switching a course whose Learning Core copy is stale serves stale content; run the verify first.
 USE_LEARNING_CORE = CourseWaffleFlag("lc_modulestore.use_learning_core", __name__)
 
+# .. toggle_name: lc_modulestore.shadow_reads
+# .. toggle_implementation: CourseWaffleFlag
+# .. toggle_default: False
+# .. toggle_description: For a course still served from split in Mongo, repeat the router's reads on Learning Core,
+#   compare the answers block by block and log + count every mismatch (``ShadowMismatch`` rows, ``lc_shadow_report``,
+#   the course admin). The response is always Mongo's; a failing Learning Core read is counted, never raised.
+#   No effect on courses served from Learning Core. Per course or org like use_learning_core (``lc_flag --shadow``),
+#   with no verify gate: shadowing is how a course earns confidence before the switch. See ADR 0009.
+# .. toggle_use_cases: temporary, open_edx
+# .. toggle_creation_date: 2026-11-25
+# .. toggle_target_removal_date: None
+# .. toggle_warning: Every shadowed read is done twice (and fields of returned blocks are read); enable per course.
+SHADOW_READS = CourseWaffleFlag("lc_modulestore.shadow_reads", __name__)
+
 
 def use_learning_core(course_key: CourseKey | str) -> bool:
     """
@@ -149,6 +163,7 @@ def clear_flag_cache() -> None:
     """
     RequestCache(FLAG_REQUEST_CACHE_NAMESPACE).clear()
     WaffleFlag.cached_flags().pop(USE_LEARNING_CORE.name, None)
+    WaffleFlag.cached_flags().pop(SHADOW_READS.name, None)
 
 
 # ---- reading and changing overrides (used by the lc_flag command and tests) ----
@@ -280,7 +295,7 @@ def set_course_override(
     """
     Force the flag on (True) or off (False) for one course, or remove the override (None).
 
-    Turning it on is refused with :class:`FlagChangeRefusedError` unless the
+    Turning ``use_learning_core`` on is refused with :class:`FlagChangeRefusedError` unless the
     course's latest verify run passed; ``force=True`` goes ahead anyway, and
     the new row says so (``forced`` plus the reason in ``note``). Turning it
     off or unsetting is always allowed: it is the way back.
@@ -288,7 +303,9 @@ def set_course_override(
     key = _plain_course_key(course_key)
     if key is None:
         raise InvalidCourseKeyError(f"{course_key!r} names no course run (version-only key)")
-    problems = [p for p in [_verify_problem(key)] if p] if enabled else []
+    # Only the switch that moves LMS reads is gated on verification (shadow reads change no response).
+    gated = bool(enabled) and flag.name == USE_LEARNING_CORE.name
+    problems = [p for p in [_verify_problem(key)] if p] if gated else []
     return _record_override(
         CourseFlagOverride, {"course_id": key}, str(key), enabled, problems,
         flag=flag, force=force, note=note, changed_by=changed_by, when=when,
@@ -315,7 +332,7 @@ def set_org_override(
     if not org:
         raise FlagChangeRefusedError("An org override needs a non-empty org")
     problems: list[str] = []
-    if enabled:
+    if enabled and flag.name == USE_LEARNING_CORE.name:
         keys = list(LearningCoreCourse.objects.filter(org=org).values_list("course_key", flat=True))
         problems = [p for k in keys if (p := _verify_problem(k))]
         if not keys:
@@ -328,6 +345,7 @@ def set_org_override(
 
 __all__ = [
     "FLAG_REQUEST_CACHE_NAMESPACE",
+    "SHADOW_READS",
     "USE_LEARNING_CORE",
     "CourseWaffleFlag",
     "FlagChangeRefusedError",

@@ -40,6 +40,8 @@ from .exceptions import (
     UnsupportedRevisionError,
     VersionConflictError,
 )
+from .compare import Difference, compare_blocks, compare_result, compare_values, location_of, render
+from .router import RouterModuleStore, course_key_of
 from .runtime import CourseRuntime, StaticUserService
 from .split_types import BlockData, BlockKey, EditInfo, structure_from_mongo, structure_to_mongo
 from .store import WRITE_METHODS, CourseEntry, CourseSummary, ReadOnlySplitModuleStore
@@ -48,6 +50,7 @@ DEFAULT_BACKEND = "shim.backends.mysql.MySQLPersistenceBackend"
 
 _lock = threading.Lock()
 _store: ReadOnlySplitModuleStore | None = None
+_router: RouterModuleStore | None = None
 
 
 def create_modulestore(**overrides) -> ReadOnlySplitModuleStore:
@@ -74,11 +77,64 @@ def modulestore() -> ReadOnlySplitModuleStore:
     return _store
 
 
+def create_mongo_modulestore(**overrides) -> ReadOnlySplitModuleStore:
+    """
+    The same read-only split store over split's collections in MongoDB (``MongoBackend.from_settings()``).
+
+    ``backend_options`` (in ``overrides``) replace the backend's settings
+    (``uri``, ``db``, ``database``, ``collection_prefix``, ``collection_separator``).
+    """
+    from .backends.mongo import MongoBackend
+
+    backend = MongoBackend.from_settings(**overrides.pop("backend_options", {}))
+    branch = getattr(settings, "LC_MODULESTORE_BRANCH", ModuleStoreEnum.Branch.published_only)
+    options = {
+        "fs_root": getattr(settings, "LC_MODULESTORE_FS_ROOT", None),
+        "branch_setting_func": lambda: branch,
+        "strip_keys": getattr(settings, "LC_MODULESTORE_STRIP_KEYS", True),
+        **overrides,
+    }
+    return ReadOnlySplitModuleStore(backend, **options)
+
+
+def create_router_modulestore(
+    *, lc_store: ReadOnlySplitModuleStore | None = None, mongo_store=None, shadow: bool = True, **options
+) -> RouterModuleStore:
+    """
+    A new router: Learning Core store from settings, Mongo store over ``MongoBackend.from_settings()``.
+
+    With ``shadow`` the ``lc_modulestore.shadow_reads`` course flag turns on
+    shadow reads per course, and mismatches are logged and counted
+    (:mod:`lc_modulestore.shadow`). ``options`` go to :class:`RouterModuleStore`.
+    """
+    if shadow and "shadow_enabled" not in options:
+        from lc_modulestore.shadow import record_shadow_read, shadow_reads_enabled
+
+        options["shadow_enabled"] = shadow_reads_enabled
+        options.setdefault("report", record_shadow_read)
+    return RouterModuleStore(
+        lc_store if lc_store is not None else create_modulestore(),
+        mongo_store if mongo_store is not None else create_mongo_modulestore(),
+        **options,
+    )
+
+
+def router_modulestore() -> RouterModuleStore:
+    """The process-wide router (created on first use from settings): what the LMS should call ``modulestore()``."""
+    global _router
+    if _router is None:
+        with _lock:
+            if _router is None:
+                _router = create_router_modulestore()
+    return _router
+
+
 def clear_existing_modulestores() -> None:
-    """Forget the process-wide store (tests, settings changes)."""
-    global _store
+    """Forget the process-wide stores (tests, settings changes)."""
+    global _store, _router
     with _lock:
         _store = None
+        _router = None
 
 
 __all__ = [
@@ -89,6 +145,8 @@ __all__ = [
     "BlockKey",
     "CourseEntry",
     "CourseRuntime",
+    "Difference",
+    "RouterModuleStore",
     "CourseSummary",
     "DuplicateCourseError",
     "DuplicateItemError",
@@ -112,6 +170,15 @@ __all__ = [
     "UnsupportedRevisionError",
     "VersionConflictError",
     "clear_existing_modulestores",
+    "compare_blocks",
+    "compare_result",
+    "compare_values",
+    "location_of",
+    "course_key_of",
+    "create_mongo_modulestore",
+    "create_router_modulestore",
+    "render",
+    "router_modulestore",
     "clear_request_caches",
     "create_modulestore",
     "modulestore",

@@ -4,6 +4,7 @@ Models of lc-modulestore. Import from here (or better, use ``lc_modulestore.api`
 * ``course``: the course in Learning Core: root container, generic container,
   course record, usage-key map, realized field data, assets.
 * ``compiled``: split-format documents compiled from Learning Core history.
+* ``shadow``: mismatches found by shadow reads.
 * ``flags``: per-course / per-org waffle flag overrides (append-only audit rows) and verify runs.
 """
 from .compiled import CompiledDefinition, CompiledStructure, CourseIndex
@@ -18,6 +19,7 @@ from .course import (
     LearningCoreCourse,
 )
 from .flags import CourseFlagOverride, OrgFlagOverride, VerifyRun
+from .shadow import ShadowMismatch
 
 __all__ = [
     "BlockContainer",
@@ -33,5 +35,6 @@ __all__ = [
     "CourseRootVersion",
     "LearningCoreCourse",
     "OrgFlagOverride",
+    "ShadowMismatch",
     "VerifyRun",
 ]

@@ -4,6 +4,7 @@ The demo behind ``make demo``: one course through the whole pipeline, read back 
 from __future__ import annotations
 
 import time
+from html import escape
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from lxml import etree
 from compiler import api as compiler_api
 from lc_modulestore.models import CompiledStructure, CourseIndex
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, LcModulestoreError
+from lc_modulestore.flags import USE_LEARNING_CORE, clear_flag_cache, flag_status, set_course_override
 from lc_modulestore.olx.api import import_olx
 from shim import api as shim_api
 
@@ -25,8 +27,10 @@ class Command(BaseCommand):
     help = """
 Run one course through the whole pipeline on the configured database (SQLite by default):
 import the OLX export into Learning Core and publish it, compile both branches into split
-documents, then read the course back through the read-only ModuleStore as the LMS does:
-print its outline, render a problem unit to HTML, and print a timing table.
+documents, switch the course's USE_LEARNING_CORE flag on (a course override, as an operator
+would with lc_flag), then read the course back through the store the LMS is handed (the
+router, once it is installed; else the read-only split store) as the LMS does: print its
+outline, render a problem unit to HTML, and print a timing table.
 
 The course is PATH if given, else the shared demo course (settings.LC_DEMO_COURSE_DIR),
 else the bundled fixture course. Running it again updates the course in place.
@@ -83,9 +87,22 @@ Examples:
                 + (" (compiled on publish, via the Celery task)" if compiled.stale else "")
             )
 
-        self._step("Reading the course through the read-only ModuleStore (published branch)")
-        shim_api.clear_existing_modulestores()
-        store = shim_api.modulestore()
+        self._step(f"Switching {course_key} to Learning Core (flag {USE_LEARNING_CORE.name})")
+        with timed("flag on"):
+            status = flag_status(course_key)
+            if status.enabled and status.decided_by == "course override":
+                self.stdout.write("  already on (course override from an earlier run)")
+            else:
+                # No Mongo original to verify against here, so the verify gate is forced; the row says so.
+                set_course_override(course_key, True, force=True, note="lc_demo: course imported from OLX")
+                status = flag_status(course_key)
+            clear_flag_cache()
+        self.stdout.write(f"  enabled: {'yes' if status.enabled else 'NO'} (decided by the {status.decided_by})")
+        if not status.enabled:
+            raise CommandError(f"{course_key} is still off after setting a course override; see lc_flag status")
+
+        store, store_name = _lms_store()
+        self._step(f"Reading the course as the LMS does, through {store_name} (published branch)")
         key = store.make_course_key(*course_key.split(":", 1)[1].split("+"))
         with timed("get_course(depth=None, lazy=False), cold"):
             with store.bulk_operations(key):
@@ -157,18 +174,45 @@ Examples:
         return lines
 
     def _render_problem_unit(self, store, key, html_out: str | None):
+        """
+        Render the first unit with a problem, child by child, to an HTML file.
+
+        Some real blocks need edx-platform to render (video asks edx-val for its
+        URLs); outside it they are named in the page and in the output instead of
+        failing the whole demo.
+        """
         for unit in store.get_items(key, qualifiers={"category": "vertical"}):
-            if any(child.scope_ids.block_type == "problem" for child in unit.get_children()):
-                fragment = unit.runtime.render(unit, "student_view")
-                path = Path(html_out) if html_out else Path(settings.VAR_DIR) / "demo" / "unit.html"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(
-                    f"<!doctype html><html><head><meta charset='utf-8'><title>{unit.display_name}</title></head>"
-                    f"<body>{fragment.body_html()}</body></html>",
-                    encoding="utf-8",
-                )
-                return path, unit.location
+            children = unit.get_children()
+            if not any(child.scope_ids.block_type == "problem" for child in children):
+                continue
+            parts, skipped = [], []
+            for child in children:
+                try:
+                    parts.append(child.render("student_view", {}).body_html())
+                except Exception as exc:  # noqa: BLE001 - any block failing outside edx-platform is reported
+                    what = f"{child.scope_ids.block_type} {child.location.block_id}"
+                    skipped.append(f"{what} ({type(exc).__name__})")
+                    parts.append(f"<div class='lc-demo-not-rendered'>{escape(what)}: needs edx-platform to render</div>")
+            path = Path(html_out) if html_out else Path(settings.VAR_DIR) / "demo" / "unit.html"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(
+                f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(unit.display_name or '')}</title>"
+                f"</head><body>{''.join(parts)}</body></html>",
+                encoding="utf-8",
+            )
+            if skipped:
+                self.stdout.write(f"  not rendered outside edx-platform: {', '.join(skipped)}")
+            return path, unit.location
         return None, None
+
+
+def _lms_store():
+    """The store the LMS is handed: the router when installed (it asks the flag per course), else the split store."""
+    shim_api.clear_existing_modulestores()
+    router = getattr(shim_api, "router_modulestore", None)
+    if router is not None:
+        return router(), "the router (flag on → Learning Core)"
+    return shim_api.modulestore(), "the read-only split store (the router lands with the router work)"
 
 
 def _head_structure(course_key: str, branch: str) -> CompiledStructure | None:

@@ -1,0 +1,172 @@
+"""
+Comparing what two stores return, block by block: the core of ``lc_verify`` and of shadow reads.
+
+Both the verify command and the router's shadow mode must agree on what counts
+as "the same course", so the rule lives once, here:
+
+* a block is compared by its usage key (without branch/version), its type, and
+  the value of every settings, content and children field as the XBlock reads
+  it (so inherited values and defaults are compared too), plus the names of the
+  fields set explicitly;
+* what legitimately differs between a course in Mongo and its Learning Core
+  copy is ignored: structure and definition ids, ``edit_info`` versions
+  (neither is a field), and the branch/version inside keys;
+* values are normalised before comparing: keys lose branch and version,
+  tuples become lists.
+
+Pure: no store, no database. Values in a :class:`Difference` are ``repr``-able.
+"""
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from opaque_keys.edx.keys import AssetKey, CourseKey, UsageKey
+from xblock.fields import Scope
+
+COMPARED_SCOPES = (Scope.settings, Scope.content, Scope.children)
+# Pseudo-field names used in differences that are not XBlock fields.
+MISSING = "(block)"
+EXPLICITLY_SET = "(explicitly set fields)"
+CATEGORY = "(block type)"
+# AssetMetadata attributes compared (edit_info versions and dates legitimately differ).
+_ASSET_ATTRS = ("pathname", "internal_name", "locked", "contenttype", "thumbnail", "fields")
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One disagreement: at ``location`` the ``field`` is ``mongo`` in Mongo and ``learning_core`` in Learning Core."""
+
+    location: str
+    field: str
+    mongo: Any
+    learning_core: Any
+
+    def __str__(self) -> str:
+        return f"{self.location} {self.field}:\n    mongo:         {_short(self.mongo)}\n" \
+               f"    learning core: {_short(self.learning_core)}"
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 15] + f"… ({len(text)} chars)"
+
+
+def normalize(value: Any) -> Any:
+    """``value`` with keys branch- and version-free, tuples as lists, dicts and lists normalised inside."""
+    if isinstance(value, UsageKey | AssetKey | CourseKey):
+        course_key = getattr(value, "course_key", value)
+        if getattr(course_key, "org", None) and hasattr(value, "version_agnostic") and not course_key.deprecated:
+            return value.version_agnostic().for_branch(None)
+        return value
+    if hasattr(value, "asset_id") and hasattr(value, "contenttype"):  # AssetMetadata: its stored attributes
+        return {"asset_id": normalize(value.asset_id), **{a: normalize(getattr(value, a, None)) for a in _ASSET_ATTRS}}
+    if isinstance(value, Mapping):
+        return {k: normalize(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [normalize(v) for v in value]
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return value.astimezone(datetime.timezone.utc)
+    return value
+
+
+def location_of(block: Any) -> str:
+    """The block's usage key as text, without branch or version."""
+    return str(normalize(block.location))
+
+
+def field_values(block: Any) -> dict[str, Any]:
+    """Every settings/content/children field value as the block reads it (inherited and default values included)."""
+    values = {}
+    for name, field in sorted(block.fields.items()):
+        if field.scope in COMPARED_SCOPES:
+            try:
+                values[name] = normalize(field.read_from(block))
+            except Exception as exc:  # noqa: BLE001 - a field that fails to read is a difference, not a crash
+                values[name] = f"<error reading field: {type(exc).__name__}: {exc}>"
+    return values
+
+
+def explicitly_set(block: Any) -> list[str]:
+    """Names of the settings/content/children fields set on the block itself (not inherited, not default)."""
+    return sorted(
+        name for name, field in block.fields.items() if field.scope in COMPARED_SCOPES and field.is_set_on(block)
+    )
+
+
+def compare_blocks(mongo_block: Any, lc_block: Any) -> list[Difference]:
+    """The differences between one block as Mongo serves it and as Learning Core serves it."""
+    location = location_of(mongo_block)
+    diffs = []
+    if location_of(lc_block) != location:
+        diffs.append(Difference(location, "(location)", location, location_of(lc_block)))
+    if mongo_block.category != lc_block.category:
+        diffs.append(Difference(location, CATEGORY, mongo_block.category, lc_block.category))
+    mongo_set, lc_set = explicitly_set(mongo_block), explicitly_set(lc_block)
+    if mongo_set != lc_set:
+        diffs.append(Difference(location, EXPLICITLY_SET, mongo_set, lc_set))
+    mongo_values, lc_values = field_values(mongo_block), field_values(lc_block)
+    for name in sorted(set(mongo_values) | set(lc_values)):
+        a, b = mongo_values.get(name, MISSING), lc_values.get(name, MISSING)
+        if a != b:
+            diffs.append(Difference(location, name, a, b))
+    return diffs
+
+
+def compare_values(location: str, what: str, mongo: Any, learning_core: Any) -> list[Difference]:
+    """One difference if the normalised values differ, else none."""
+    a, b = normalize(mongo), normalize(learning_core)
+    return [] if a == b else [Difference(location, what, a, b)]
+
+
+def compare_result(method: str, location: str, mongo: Any, learning_core: Any) -> list[Difference]:
+    """
+    Compare the results of the same read on both stores (shadow reads).
+
+    XBlocks are compared field by field; lists element by element (XBlocks by
+    location first, so a missing block is one difference, not many); anything
+    else as normalised values.
+    """
+    if _is_block(mongo) and _is_block(learning_core):
+        return compare_blocks(mongo, learning_core)
+    if isinstance(mongo, list | tuple) and isinstance(learning_core, list | tuple) and (
+        any(_is_block(v) for v in mongo) or any(_is_block(v) for v in learning_core)
+    ):
+        a = {location_of(b): b for b in mongo if _is_block(b)}
+        b = {location_of(x): x for x in learning_core if _is_block(x)}
+        diffs = []
+        for name in sorted(set(a) | set(b)):
+            if name not in a or name not in b:
+                diffs.append(Difference(name, MISSING, name in a, name in b))
+            else:
+                diffs.extend(compare_blocks(a[name], b[name]))
+        return diffs
+    return compare_values(location, f"{method}()", mongo, learning_core)
+
+
+def _is_block(value: Any) -> bool:
+    return hasattr(value, "scope_ids") and hasattr(value, "fields")
+
+
+def render(diffs: Iterable[Difference]) -> str:
+    """The differences as readable text, one block after another."""
+    return "\n".join(str(d) for d in diffs)
+
+
+__all__ = [
+    "CATEGORY",
+    "COMPARED_SCOPES",
+    "EXPLICITLY_SET",
+    "MISSING",
+    "Difference",
+    "compare_blocks",
+    "compare_result",
+    "compare_values",
+    "explicitly_set",
+    "field_values",
+    "location_of",
+    "normalize",
+    "render",
+]
