@@ -4,17 +4,31 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import time
 import uuid
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from compiler import api as compiler_api
-from fixtures.synthetic import build_synthetic_course, generate_course_blocks, parse_shape
-from lc_modulestore.api import CourseWriter, publish_course
+from fixtures.synthetic import COURSE_ROOT, build_synthetic_course, generate_course_blocks, parse_shape
+from lc_modulestore.api import BlockKey, CourseWriter, publish_course
 from lc_modulestore.models import CompiledStructure
 
 T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+@dataclasses.dataclass
+class _Counted:
+    """A CompileResult plus the queries of the whole call (writes and pruning included)."""
+
+    result: compiler_api.CompileResult
+    all_queries: int
+
+    def __getattr__(self, name: str):
+        return getattr(self.result, name)
 
 
 class Command(BaseCommand):
@@ -64,24 +78,54 @@ class Command(BaseCommand):
             sections, subsections, units, components = parse_shape(options["shape"])
         except ValueError as exc:
             raise CommandError(f"--shape: {exc}") from None
+        seed = options["seed"]
         key = f"course-v1:Bench+C{sections * subsections * units * components}+{uuid.uuid4().hex[:8]}"
+        started = time.perf_counter()
         course = build_synthetic_course(key, sections=sections, subsections=subsections, units=units,
-                                        components=components, seed=options["seed"], created=T0)
-        first = course.learning_package.publishlog_set.order_by("-pk").first()
-        rows = [("full", self._compile(course, first.id, full=True))]
-        leaf = generate_course_blocks(sections=sections, subsections=subsections, units=units,
-                                      components=components, seed=options["seed"])[0]
+                                        components=components, seed=seed, created=T0, publish=False)
+        build_ms = (time.perf_counter() - started) * 1000
+        # Learning Core's own publish of the whole course, timed alone: the compile it triggers runs in
+        # on_commit, after the atomic block this times (and is then redone below, measured).
+        with transaction.atomic():
+            started = time.perf_counter()
+            first = publish_course(course, message="bench", published_at=T0)
+            publish_ms = (time.perf_counter() - started) * 1000
+        rows = [("full (first publish)", self._compile(course, first.id, full=True))]
+        blocks = {b.key: b for b in generate_course_blocks(sections=sections, subsections=subsections, units=units,
+                                                         components=components, seed=seed)}
         writer = CourseWriter(course, created=T0 + datetime.timedelta(hours=1))
+
+        leaf = next(iter(blocks.values()))
         writer.save_block(dataclasses.replace(leaf, content={**leaf.content, "data": "<p>edited</p>"}))
-        second = publish_course(course)
-        rows.append(("incremental (1 leaf)", self._compile(course, second.id, full=False)))
-        rows.append(("same publish, full", self._compile(course, second.id, full=True)))
-        self.stdout.write(f"{key}: {rows[0][1].block_count} blocks")
-        self.stdout.write(f"{'compile':<22}{'blocks':>8}{'rebuilt':>9}{'raw B':>10}{'stored B':>10}{'ratio':>7}"
-                          f"{'ms':>8}{'queries':>9}")
+        rows += self._publish_and_compile(course, "incremental: 1 leaf edit")
+
+        sequential = blocks[BlockKey("sequential", "subsection_0_0")]
+        writer.save_block(dataclasses.replace(sequential, children=tuple(reversed(sequential.children))))
+        rows += self._publish_and_compile(course, "incremental: unit reorder")
+
+        root = blocks[COURSE_ROOT]
+        doomed = root.children[-1]
+        writer.save_block(dataclasses.replace(root, children=root.children[:-1]))
+        writer.delete_block(doomed)
+        rows += self._publish_and_compile(course, "incremental: section delete")
+
+        full = rows[0][1]
+        self.stdout.write(f"{key}: {full.block_count} blocks; database {connection.vendor}")
+        self.stdout.write(f"build drafts (Learning Core): {build_ms:.0f} ms; publish_all_drafts: {publish_ms:.0f} ms; "
+                          f"full compile: {full.ms:.0f} ms ({full.ms / publish_ms:.2f}x publish)")
+        self.stdout.write(f"{"compile":<34}{'blocks':>8}{'rebuilt':>9}{'raw B':>11}{'stored B':>10}{'ratio':>7}"
+                          f"{'ms':>8}{'%full':>7}{'queries':>9}{'all q':>7}")
         for label, r in rows:
-            self.stdout.write(f"{label:<22}{r.block_count:>8}{r.rebuilt_blocks:>9}{r.raw_size:>10}{r.stored_size:>10}"
-                              f"{r.raw_size / r.stored_size:>6.1f}x{r.ms:>8.0f}{r.queries:>9}")
+            self.stdout.write(
+                f"{label:<34}{r.block_count:>8}{r.rebuilt_blocks:>9}{r.raw_size:>11}{r.stored_size:>10}"
+                f"{r.raw_size / r.stored_size:>6.1f}x{r.ms:>8.0f}{100 * r.ms / full.ms:>6.1f}%{r.queries:>9}"
+                f"{r.all_queries:>7}" + (f"  (fell back to full: {r.fallback})" if r.fallback else "")
+            )
+
+    def _publish_and_compile(self, course, label: str) -> list:
+        log = publish_course(course, message=label, published_at=T0 + datetime.timedelta(hours=1))
+        return [(label, self._compile(course, log.id, full=False)),
+                (label.replace("incremental", "  full, same publish"), self._compile(course, log.id, full=True))]
 
     def _read(self, options) -> None:
         from benchmarks.api import NxServerError, markdown, run_read_benchmark
@@ -109,4 +153,7 @@ class Command(BaseCommand):
     def _compile(self, course, log_id: int, *, full: bool):
         """Compile ``log_id`` afresh (dropping a structure the on-commit trigger may have made already)."""
         CompiledStructure.objects.filter(course=course, publish_log_id=log_id).delete()
-        return compiler_api.compile_publish_log(log_id, full=full)
+        with CaptureQueriesContext(connection) as queries:
+            result = compiler_api.compile_publish_log(log_id, full=full)
+        # all_queries: the whole compile incl. writes and pruning (result.queries counts the read/build part).
+        return _Counted(result, len(queries.captured_queries))
