@@ -14,7 +14,7 @@ import datetime
 
 from fixtures.synthetic import build_synthetic_course
 
-__all__ = ["BENCH_CREATED", "course_key_for", "ensure_synthetic_course", "shape_for_size"]
+__all__ = ["BENCH_CREATED", "course_key_for", "ensure_compiled", "ensure_synthetic_course", "shape_for_size"]
 
 BENCH_CREATED = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 _UNITS, _COMPONENTS = 4, 5
@@ -47,8 +47,20 @@ def ensure_synthetic_course(size: int, seed: int = 0):
     key = course_key_for(size, seed)
     existing = LearningCoreCourse.objects.filter(course_key=key).first()
     if existing is not None:
+        ensure_compiled(key)
         return existing, False
     s, ss, u, c = shape_for_size(size)
     course = build_synthetic_course(key, sections=s, subsections=ss, units=u, components=c, seed=seed,
                                     created=BENCH_CREATED)
+    ensure_compiled(key)
     return course, True
+
+
+def ensure_compiled(course_key: str) -> None:
+    """Compile the published branch unless a head exists (the on-commit trigger does not fire inside tests)."""
+    from compiler import api as compiler_api
+    from lc_modulestore.api import PUBLISHED_BRANCH
+    from lc_modulestore.models import CourseIndex
+
+    if not CourseIndex.objects.filter(course__course_key=course_key, published_structure__isnull=False).exists():
+        compiler_api.compile_course(course_key, branch=PUBLISHED_BRANCH)

@@ -26,7 +26,7 @@ from shim import api as shim_api
 from shim.backends.mongo import MongoBackend
 from shim.caches import StructureCache
 
-from .courses import course_key_for, ensure_synthetic_course
+from .courses import course_key_for, ensure_compiled, ensure_synthetic_course
 from .floor import load_stored_course, measure_floor
 from .mongo_copy import copy_course_to_mongo
 from .nx import NX_LABEL, nx_server
@@ -84,6 +84,7 @@ def _demo_course(log: Callable[[str], None]) -> str | None:
     if not LearningCoreCourse.objects.filter(course_key=DEMO_COURSE_KEY).exists():
         log("importing the demo course")
         import_olx(source, DEMO_COURSE_KEY, publish=True)
+    ensure_compiled(DEMO_COURSE_KEY)
     return DEMO_COURSE_KEY
 
 

@@ -113,7 +113,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{key}: {full.block_count} blocks; database {connection.vendor}")
         self.stdout.write(f"build drafts (Learning Core): {build_ms:.0f} ms; publish_all_drafts: {publish_ms:.0f} ms; "
                           f"full compile: {full.ms:.0f} ms ({full.ms / publish_ms:.2f}x publish)")
-        self.stdout.write(f"{"compile":<34}{'blocks':>8}{'rebuilt':>9}{'raw B':>11}{'stored B':>10}{'ratio':>7}"
+        self.stdout.write(f"{'compile':<34}{'blocks':>8}{'rebuilt':>9}{'raw B':>11}{'stored B':>10}{'ratio':>7}"
                           f"{'ms':>8}{'%full':>7}{'queries':>9}{'all q':>7}")
         for label, r in rows:
             self.stdout.write(
