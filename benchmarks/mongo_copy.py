@@ -22,8 +22,11 @@ def copy_course_to_mongo(course_key: str, database: Any, *, collection_prefix: s
     except ImportError:
         export_api = None
     if export_api is not None and hasattr(export_api, "export_course_to_mongo"):
+        from lc_modulestore.api import PUBLISHED_BRANCH
+
+        # router's signature (06c04f4): separator=, branches= (the benchmark reads the published branch only)
         export_api.export_course_to_mongo(course_key, database=database, collection_prefix=collection_prefix,
-                                           collection_separator=collection_separator)
+                                           separator=collection_separator, branches=(PUBLISHED_BRANCH,))
         return "lc_modulestore.mongo_export"
     _copy(course_key, database, collection_prefix + collection_separator)
     return "benchmarks.mongo_copy"
