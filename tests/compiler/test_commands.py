@@ -55,9 +55,11 @@ def test_lc_dump_structure_prints_canonical_extended_json():
 
 def test_lc_bench_compile_reports_full_and_incremental_compiles():
     out = _run("lc_bench", "compile", "--shape", "1x1x2x2")
-    lines = {line.split()[0]: line for line in out.splitlines() if line.split()}
-    assert "full" in lines and "incremental" in lines
-    assert lines["incremental"].split()[3:5] == ["9", "5"]  # 9 blocks, 5 rebuilt: the leaf and its 4 ancestors
+    rows = {line[:34].strip(): line[34:].split() for line in out.splitlines() if line[34:].strip()}
+    assert "publish_all_drafts" in out
+    assert rows["incremental: 1 leaf edit"][:2] == ["9", "5"]  # 9 blocks, 5 rebuilt: the leaf and its 4 ancestors
+    assert rows["incremental: unit reorder"][:2] == ["9", "3"]  # the reordered subsection and its 2 ancestors
+    assert rows["incremental: section delete"][0] == "1"  # only the root is left
     with pytest.raises(CommandError, match="--shape"):
         _run("lc_bench", "compile", "--shape", "1x2")
 

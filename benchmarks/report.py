@@ -1,0 +1,115 @@
+"""The read benchmark's Markdown table and PNG plots (matplotlib, Agg: no display needed)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .runner import ReadReport
+
+__all__ = ["markdown", "write_plots", "write_table"]
+
+#: split's published per-operation budgets (reference split-modulestore.md §7), for the side-by-side column.
+SPLIT_BUDGETS = {
+    "traversal": "2 Mongo + 1 MySQL",
+    "get_item": "1 Mongo + 1 MySQL",
+}
+
+
+def _bytes(value: Any) -> str:
+    return "–" if value is None else f"{value:,}"
+
+
+def markdown(report: ReadReport) -> str:
+    env = report.environment
+    lines = [
+        f"Machine: {env.get('nproc')} CPUs, {env.get('memory', '?')} RAM, Python {env.get('python')}, "
+        f"SQL: {env.get('sql')}, Mongo: {env.get('mongo')}"
+        + (f" (server reports {env['mongo_server_version']})" if env.get("mongo_server_version") else "")
+        + (f"; load average at start {env['load']}" if env.get("load") else ""),
+        "",
+        "Per operation (one simulated request). *trips*: SQL queries for mysql, Mongo round trips for mongo "
+        "(SQL queries on the mongo side in brackets). Time: median [IQR] (min–max) over all runs.",
+        "",
+        "| course | blocks | scenario | mode | backend | n | median ms | IQR ms | min–max ms | trips | split budget "
+        "| bytes read | peak KiB | mysql/mongo |",
+        "|---|---:|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|",
+    ]
+    by_key = {(r["course"], r["scenario"], r["mode"], r["backend"]): r for r in report.rows}
+    for r in report.rows:
+        other = by_key.get((r["course"], r["scenario"], r["mode"], "mongo"))
+        ratio = f"{r['median_ms'] / other['median_ms']:.2f}×" if r["backend"] == "mysql" and other else ""
+        trips = f"{r['round_trips']:g}"
+        if r["backend"] == "mongo" and r["queries"]:
+            trips += f" ({r['queries']:g})"
+        lines.append(
+            f"| {r['course']} | {r['blocks']:,} | {r['scenario']} | {r['mode']} | {r['backend']} | {r['n']} "
+            f"| {r['median_ms']:.2f} | {r['q1_ms']:.2f}–{r['q3_ms']:.2f} | {r['min_ms']:.2f}–{r['max_ms']:.2f} "
+            f"| {trips} | {SPLIT_BUDGETS.get(r['scenario'], '') if r['mode'] == 'cold' else ''} "
+            f"| {_bytes(r['bytes_read'])} | {r['peak_kib']:,.0f} | {ratio} |"
+        )
+    if report.floors:
+        lines += [
+            "",
+            "Full traversal vs the floor (codec decode + bare-runtime XBlock construction + the same field reads; "
+            "issue #8 target ≤ 1.5×):",
+            "",
+            "| course | blocks | floor ms (min–max) | µs/block floor | µs/block mysql cold | mysql cold × | "
+            "mysql warm × | mongo cold × | mongo warm × | stored bytes | cached structure (traced) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for f in report.floors:
+            lines.append(
+                f"| {f['course']} | {f['blocks']:,} | {f['floor_ms']:.0f} ({f['floor_min_ms']:.0f}–"
+                f"{f['floor_max_ms']:.0f}) | {f['us_per_block_floor']:.0f} | {f['us_per_block_cold_mysql']:.0f} "
+                f"| {f['cold_mysql_ratio']:.2f} | {f['warm_mysql_ratio']:.2f} | {f['cold_mongo_ratio']:.2f} "
+                f"| {f['warm_mongo_ratio']:.2f} | {f['stored_bytes']:,} | {f['cached_structure_bytes'] / 2**20:.1f} MiB |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def write_table(report: ReadReport, out: Path) -> list[Path]:
+    path = out / "results.md"
+    path.write_text("# lc_bench read\n\n" + markdown(report))
+    return [path]
+
+
+def write_plots(report: ReadReport, out: Path) -> list[Path]:
+    """One PNG per scenario: median time vs course size, both backends, cold and warm (log-log)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths = []
+    for scenario in dict.fromkeys(r["scenario"] for r in report.rows):
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for backend, colour in (("mysql", "tab:blue"), ("mongo", "tab:orange")):
+            for mode, style in (("cold", "-"), ("warm", "--")):
+                rows = sorted((r for r in report.rows if r["scenario"] == scenario and r["backend"] == backend
+                               and r["mode"] == mode and r["course"].startswith("synthetic")),
+                              key=lambda r: r["blocks"])
+                if rows:
+                    ax.errorbar([r["blocks"] for r in rows], [r["median_ms"] for r in rows],
+                                yerr=[[r["median_ms"] - r["q1_ms"] for r in rows],
+                                      [r["q3_ms"] - r["median_ms"] for r in rows]],
+                                fmt=style + "o", color=colour, capsize=3, label=f"{backend} {mode}")
+                demo = [r for r in report.rows if r["scenario"] == scenario and r["backend"] == backend
+                        and r["mode"] == mode and not r["course"].startswith("synthetic")]
+                for r in demo:
+                    ax.plot([r["blocks"]], [r["median_ms"]], marker="*", markersize=10, color=colour,
+                            linestyle="none")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("blocks in course (★ = demo course)")
+        ax.set_ylabel("median ms per operation")
+        ax.set_title(f"{scenario}: mysql vs mongo" + (" (nx-27017 stand-in)" if "nx-27017" in report.mongo_label
+                                                       else ""))
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        path = out / f"read_{scenario}.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        paths.append(path)
+    return paths

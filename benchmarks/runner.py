@@ -1,0 +1,204 @@
+"""
+Orchestration of ``lc_bench read``: courses, the Mongo twin, both stores, the floor, the report files.
+"""
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import os
+import platform
+import statistics
+import tempfile
+import tracemalloc
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection
+from opaque_keys.edx.keys import CourseKey
+
+from shim import api as shim_api
+from shim.backends.mongo import MongoBackend
+from shim.caches import StructureCache
+
+from .courses import course_key_for, ensure_compiled, ensure_synthetic_course
+from .floor import load_stored_course, measure_floor
+from .mongo_copy import copy_course_to_mongo
+from .nx import NX_LABEL, nx_server
+from .read import (
+    BackendUnderTest,
+    MongoReplyBytes,
+    ReadBenchmark,
+    clear_request_caches,
+    clear_structure_caches,
+    mysql_bytes_counter,
+    summarize,
+)
+from .report import write_plots, write_table
+
+__all__ = ["DEMO_COURSE_KEY", "ReadReport", "run_read_benchmark"]
+
+DEMO_COURSE_KEY = "course-v1:LcBench+Demo+2026"
+
+
+@dataclass
+class ReadReport:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    floors: list[dict[str, Any]] = field(default_factory=list)
+    mongo_label: str = ""
+    environment: dict[str, Any] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+
+def _environment(mongo_label: str, mongo_client: Any) -> dict[str, Any]:
+    env = {"nproc": os.cpu_count(), "python": platform.python_version(), "sql": connection.vendor,
+           "mongo": mongo_label}
+    with contextlib.suppress(Exception):
+        with open("/proc/meminfo") as f:
+            env["memory"] = f.readline().split(":")[1].strip()
+    with contextlib.suppress(Exception):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT VERSION()" if connection.vendor == "mysql" else "SELECT sqlite_version()")
+            env["sql"] = f"{connection.vendor} {cursor.fetchone()[0]}"
+    with contextlib.suppress(Exception):
+        env["mongo_server_version"] = mongo_client.server_info().get("version")
+    with contextlib.suppress(Exception):
+        env["load"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return env
+
+
+def _demo_course(log: Callable[[str], None]) -> str | None:
+    """Import the demo course once (skipped when the corpus is not there)."""
+    from lc_modulestore.models import LearningCoreCourse
+    from lc_modulestore.olx.api import import_olx
+
+    source = Path(getattr(settings, "LC_DEMO_COURSE_DIR", ""))
+    if not (source / "course").is_dir() and not (source / "course.xml").is_file():
+        log(f"demo course not found at {source}: skipped")
+        return None
+    if not LearningCoreCourse.objects.filter(course_key=DEMO_COURSE_KEY).exists():
+        log("importing the demo course")
+        import_olx(source, DEMO_COURSE_KEY, publish=True)
+    ensure_compiled(DEMO_COURSE_KEY)
+    return DEMO_COURSE_KEY
+
+
+def _structure_memory(backend: Any, course_key: CourseKey) -> int:
+    """Traced bytes a decoded (cached) head structure holds: allocated while loading, still alive after."""
+    clear_request_caches()
+    index = backend.get_course_index(course_key)
+    head = next(iter(index["versions"].values()))
+    if hasattr(backend.structure_cache, "clear_local"):
+        backend.structure_cache.clear_local()
+    with contextlib.suppress(Exception):
+        caches["course_structure_cache"].clear()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        structure = backend.get_structure(head, course_key)
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    del structure
+    return held
+
+
+def run_read_benchmark(
+    *,
+    sizes: list[int],
+    out: Path,
+    repeat: int = 5,
+    mongo_uri: str | None = None,
+    mongo_db: str | None = None,
+    demo: bool = True,
+    seed: int = 0,
+    log: Callable[[str], None] = print,
+) -> ReadReport:
+    """Build (or reuse) each course, copy it to Mongo, run every scenario on both backends, write the report."""
+    import pymongo
+
+    out.mkdir(parents=True, exist_ok=True)
+    report = ReadReport()
+    with contextlib.ExitStack() as stack:
+        if mongo_uri is None:
+            log("starting nx-27017 (no --mongo-uri)")
+            mongo_uri = stack.enter_context(nx_server())
+            report.mongo_label = NX_LABEL
+            separator = "_"  # nx-27017 rejects dotted collection names
+        else:
+            report.mongo_label = f"MongoDB at {mongo_uri.split('@')[-1]}"
+            separator = "."
+        listener = MongoReplyBytes()
+        client = pymongo.MongoClient(mongo_uri, tz_aware=True, event_listeners=[listener],
+                                     serverSelectionTimeoutMS=5000)
+        stack.callback(client.close)
+        database = client.get_database(mongo_db or f"lc_bench_{uuid.uuid4().hex[:8]}")
+        if mongo_db is None:
+            stack.callback(client.drop_database, database.name)
+        report.environment = _environment(report.mongo_label, client)
+        fs_root = stack.enter_context(tempfile.TemporaryDirectory(prefix="lc-bench-fs-"))
+
+        mysql_backend = shim_api.MySQLPersistenceBackend(structure_cache=StructureCache())
+        mongo_backend = MongoBackend(database=database, collection_prefix="modulestore",
+                                     collection_separator=separator,
+                                     structure_cache=caches["course_structure_cache"])
+        store_options = {"fs_root": fs_root, "strip_keys": True}
+        backends = [
+            BackendUnderTest("mysql", shim_api.ReadOnlySplitModuleStore(mysql_backend, **store_options),
+                             mysql_backend, mysql_bytes_counter),
+            BackendUnderTest("mongo", shim_api.ReadOnlySplitModuleStore(mongo_backend, **store_options),
+                             mongo_backend, listener.counting),
+        ]
+        bench = ReadBenchmark(backends, repeat=repeat, seed=seed, log=log)
+
+        courses: list[tuple[str, str]] = []
+        for size in sizes:
+            log(f"course of ~{size} blocks: {course_key_for(size, seed)}")
+            course, built = ensure_synthetic_course(size, seed)
+            log(f"  {'built' if built else 'reused'}")
+            courses.append((f"synthetic {size}", str(course.course_key)))
+        if demo:
+            key = _demo_course(log)
+            if key:
+                courses.append(("demo course", key))
+
+        for label, key in courses:
+            exporter = copy_course_to_mongo(key, database, collection_prefix="modulestore",
+                                            collection_separator=separator)
+            log(f"{label}: copied to Mongo ({exporter}); measuring")
+            course_key = CourseKey.from_string(key)
+            measured = bench.run_course(label, course_key)
+            report.rows.extend(summarize(m) for m in measured)
+            stored = load_stored_course(key)
+            floors = []
+            for _ in range(repeat):
+                gc.collect()
+                floors.append(measure_floor(stored))
+            floor_s = statistics.median(f.seconds for f in floors)
+            traversal = {(r["mode"], r["backend"]): r for r in report.rows
+                         if r["course"] == label and r["scenario"] == "traversal"}
+            report.floors.append({
+                "course": label, "blocks": floors[0].blocks, "floor_ms": floor_s * 1000,
+                "floor_min_ms": min(f.seconds for f in floors) * 1000,
+                "floor_max_ms": max(f.seconds for f in floors) * 1000,
+                "stored_bytes": stored.stored_bytes,
+                "cached_structure_bytes": _structure_memory(mysql_backend, course_key),
+                **{f"{mode}_{backend}_ratio": traversal[(mode, backend)]["median_ms"] / (floor_s * 1000)
+                   for mode in ("cold", "warm") for backend in ("mysql", "mongo")},
+                "us_per_block_cold_mysql": traversal[("cold", "mysql")]["median_ms"] * 1000 / floors[0].blocks,
+                "us_per_block_floor": floor_s * 1e6 / floors[0].blocks,
+            })
+            clear_structure_caches(backends)
+        report.files.extend(write_table(report, out))
+        report.files.extend(write_plots(report, out))
+        (out / "results.json").write_text(json.dumps(
+            {"environment": report.environment, "rows": report.rows, "floors": report.floors}, indent=1, default=str))
+        report.files.append(out / "results.json")
+    return report

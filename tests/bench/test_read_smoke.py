@@ -1,0 +1,38 @@
+"""Smoke test of ``manage.py lc_bench read`` at a tiny size against the nx-27017 stand-in (no timing assertions)."""
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from benchmarks.api import SCENARIOS
+
+pytestmark = [pytest.mark.django_db, pytest.mark.mongo_wire]
+
+
+def test_lc_bench_read_writes_a_table_and_plots(tmp_path):
+    out = io.StringIO()
+    call_command("lc_bench", "read", "--sizes", "30", "--repeat", "1", "--no-demo", "--out", str(tmp_path),
+                 stdout=out)
+    table = (tmp_path / "results.md").read_text()
+    assert "nx-27017 stand-in" in table  # every Mongo figure is labelled as measured against the stand-in
+    for scenario in SCENARIOS:
+        assert (tmp_path / f"read_{scenario}.png").stat().st_size > 0
+        for mode in ("cold", "warm"):
+            for backend in ("mysql", "mongo"):
+                rows = [line for line in table.splitlines()
+                        if line.startswith("| synthetic 30 |") and f"| {scenario} | {mode} | {backend} |" in line]
+                assert len(rows) == 1, (scenario, mode, backend)
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert len(results["rows"]) == len(SCENARIOS) * 4
+    traversal = {r["backend"]: r for r in results["rows"] if r["scenario"] == "traversal" and r["mode"] == "cold"}
+    assert traversal["mongo"]["round_trips"] >= 2 and traversal["mysql"]["queries"] >= 1
+    assert results["floors"][0]["blocks"] == traversal["mysql"]["blocks"]
+    assert "Full traversal vs the floor" in table
+
+
+def test_lc_bench_read_rejects_bad_sizes(tmp_path):
+    with pytest.raises(CommandError, match="--sizes"):
+        call_command("lc_bench", "read", "--sizes", "ten", "--out", str(tmp_path))
