@@ -23,6 +23,7 @@ an OSFS at ``LC_MODULESTORE_FS_ROOT/<org>/<course>/<run>``, created as split doe
 """
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import re
@@ -122,16 +123,27 @@ class BlockFieldData(FieldData):
         return True
 
     def set(self, block, name, value):
+        self._runtime.has_local_writes = True
         self._local[name] = value
         self._deleted.discard(name)
 
     def delete(self, block, name):
+        self._runtime.has_local_writes = True
         self._local.pop(name, None)
         self._deleted.add(name)
 
     def default(self, block, name):
         defaults = self._block_data.defaults
-        if name in INHERITABLE_FIELD_NAMES:
+        if name in INHERITABLE_FIELD_NAMES and not self._runtime.has_local_writes:
+            # Fast path (no block of this runtime was written in memory): the structure alone
+            # decides inheritance, so look the value up in the runtime's memoized map.
+            parent = self._runtime.parent_of(self._block_key)
+            if parent is not None and parent.type == "library_content" and name in defaults:
+                return defaults[name]
+            inherited = self._runtime.inherited_settings(self._block_key)
+            if name in inherited:
+                return copy.deepcopy(inherited[name])
+        elif name in INHERITABLE_FIELD_NAMES:
             field = block.fields[name]
             ancestor = block.get_parent()
             # Under library_content, template defaults win over inheritance (split's rule).
@@ -307,6 +319,10 @@ class CourseRuntime(Runtime):
         self._load_definitions = load_definitions
         self._event_handler = event_handler
         self._parents: dict[BlockKey, BlockKey] | None = None
+        self._inherited: dict[BlockKey, dict[str, Any]] = {}
+        # Set once any block of this runtime is written in memory; inheritance then walks the
+        # live ancestor blocks (split's InheritingFieldData) instead of the structure map.
+        self.has_local_writes = False
         self.block_cache: dict[BlockKey, Any] | None = None  # set by the store inside bulk_operations
         root = fs_root or settings.LC_MODULESTORE_FS_ROOT
         parts = [course_key.org, course_key.course, course_key.run] if course_key.org else [str(entry.version_guid)]
@@ -318,6 +334,32 @@ class CourseRuntime(Runtime):
     # -- keys and tree -----------------------------------------------------------
     def usage_key(self, block_key: BlockKey):
         return self.course_key.make_usage_key(block_key.type, block_key.id)
+
+    def inherited_settings(self, block_key: BlockKey) -> dict[str, Any]:
+        """
+        The inheritable settings ``block_key`` gets from its ancestors, nearest ancestor winning.
+
+        Computed from the structure once per block and memoized (the structure is
+        immutable), so a whole-course read does not walk every block's ancestors
+        once per field.
+        """
+        chain: list[BlockKey] = []
+        key: BlockKey | None = block_key
+        while key is not None and key not in self._inherited:
+            chain.append(key)
+            key = self.parent_of(key)
+            if key in chain:  # cyclic data: stop where split would recurse forever
+                break
+        inherited = self._inherited.get(key, {}) if key is not None else {}
+        for child in reversed(chain):
+            parent = self.parent_of(child)
+            if parent is not None and parent in self.structure["blocks"]:
+                own = self.structure["blocks"][parent].fields
+                set_here = {n: v for n, v in own.items() if n in INHERITABLE_FIELD_NAMES}
+                if set_here:
+                    inherited = {**inherited, **set_here}
+            self._inherited[child] = inherited
+        return self._inherited[block_key]
 
     def parent_of(self, block_key: BlockKey) -> BlockKey | None:
         """The block's parent for ``get_parent()``: a map over the whole structure, built once."""
