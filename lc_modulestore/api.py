@@ -22,6 +22,7 @@ from .errors import (
     LcModulestoreError,
 )
 from .flags import (
+    SHADOW_READS,
     USE_LEARNING_CORE,
     CourseWaffleFlag,
     FlagChangeRefusedError,
@@ -43,6 +44,7 @@ __all__ = [
     "DETACHED_BLOCK_TYPES",
     "DRAFT_BRANCH",
     "PUBLISHED_BRANCH",
+    "SHADOW_READS",
     "USE_LEARNING_CORE",
     "BlockData",
     "BlockKey",

@@ -164,6 +164,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_TASK_TRACK_STARTED = True
+# Eager compiles (standalone, tests) are stored too, so the TaskResult admin lists every compile task.
+CELERY_TASK_STORE_EAGER_RESULT = True
 # This settings module is the standalone project: load lc_modulestore.celery's app at start-up.
 LC_MODULESTORE_STANDALONE_CELERY = True
 

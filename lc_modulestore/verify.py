@@ -112,6 +112,14 @@ def verify_course(
     return report
 
 
+def _outcome(call, *args: Any) -> Any:
+    """The call's result, or its error as a value: both stores failing the same way is agreement."""
+    try:
+        return call(*args)
+    except Exception as exc:  # noqa: BLE001 - compared, not hidden: a one-sided error is a difference
+        return f"<{type(exc).__name__}: {exc}>"
+
+
 class _Full(Exception):
     """Enough differences collected."""
 
@@ -182,8 +190,8 @@ class _Comparison:
                                     sorted(map(str, self.mongo.get_orphans(self.key))),
                                     sorted(map(str, self.lc.get_orphans(self.key)))))
             self.add(compare_values(str(self.key), f"(assets on {branch})",
-                                    self.mongo.get_all_asset_metadata(branch_key, None),
-                                    self.lc.get_all_asset_metadata(branch_key, None)))
+                                    _outcome(self.mongo.get_all_asset_metadata, branch_key, None),
+                                    _outcome(self.lc.get_all_asset_metadata, branch_key, None)))
 
 
 __all__ = ["DRAFT", "PUBLISHED", "VerifyReport", "verify_course"]

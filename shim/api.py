@@ -13,6 +13,12 @@ edx-platform's ``xmodule.modulestore.django.modulestore()`` is:
 * ``LC_MODULESTORE_STRIP_KEYS``: return keys without branch and version, as the
   LMS gets them from edx-platform's Mixed store (default True here; the store
   class itself defaults to split's versioned keys).
+
+``router_modulestore()`` is what the LMS should use during the migration: a
+:class:`RouterModuleStore` over that store and the same store over
+``MongoBackend.from_settings()``, choosing per course by the
+``lc_modulestore.use_learning_core`` flag (ADR 0008), with per-course shadow
+reads (ADR 0009).
 """
 from __future__ import annotations
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bson import ObjectId
+from pymongo import ReplaceOne
 
 from compiler import api as compiler_api
 from lc_modulestore.errors import LcModulestoreError
@@ -138,11 +139,9 @@ def export_course_to_mongo(
             )
         active_versions.delete_one({"_id": clash["_id"]})
 
-    for doc in definitions.values():
-        _upsert(database[names["definitions"]], doc)
-    for doc in structures.values():
-        _upsert(database[names["structures"]], doc)
-    _upsert(active_versions, index)
+    _upsert(database[names["definitions"]], list(definitions.values()))
+    _upsert(database[names["structures"]], list(structures.values()))
+    _upsert(active_versions, [index])
 
     return MongoExportResult(
         course_key=str(key),
@@ -157,10 +156,18 @@ def _head_attr(branch: str) -> str:
     return "published_structure" if branch == PUBLISHED_BRANCH else "draft_structure"
 
 
-def _upsert(collection: Any, document: dict[str, Any]) -> None:
-    if not isinstance(document.get("_id"), ObjectId):
-        raise MongoExportError(f"Document without an ObjectId _id for {collection.name}: {document.get('_id')!r}")
-    collection.replace_one({"_id": document["_id"]}, document, upsert=True)
+def _upsert(collection: Any, documents: list[dict[str, Any]], batch: int = 500) -> None:
+    """Replace-or-insert each document by ``_id``, in a few ``bulk_write`` round trips."""
+    for document in documents:
+        if not isinstance(document.get("_id"), ObjectId):
+            raise MongoExportError(f"Document without an ObjectId _id for {collection.name}: {document.get('_id')!r}")
+    for start in range(0, len(documents), batch):
+        chunk = documents[start:start + batch]
+        try:
+            collection.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in chunk], ordered=False)
+        except TypeError:  # mongomock's bulk API lags pymongo's operations: one round trip per document there
+            for d in chunk:
+                collection.replace_one({"_id": d["_id"]}, d, upsert=True)
 
 
 __all__ = [

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.cache import caches
+
 from compiler import api as compiler_api
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, BlockKey, CourseWriter, publish_course
 from lc_modulestore.mongo_export.api import export_course_to_mongo
@@ -41,7 +43,9 @@ def stores(database, *, separator: str = ".", tmp_path=None):
     fs_root = str(tmp_path) if tmp_path else None
     lc = ReadOnlySplitModuleStore(MySQLPersistenceBackend(structure_cache=StructureCache()), strip_keys=True,
                                   fs_root=fs_root)
-    mongo = ReadOnlySplitModuleStore(MongoBackend(database=database, collection_separator=separator),
+    backend = MongoBackend(database=database, collection_separator=separator,
+                           structure_cache=caches["course_structure_cache"])  # as MongoBackend.from_settings()
+    mongo = ReadOnlySplitModuleStore(backend,
                                      strip_keys=True, fs_root=fs_root)
     return lc, mongo
 

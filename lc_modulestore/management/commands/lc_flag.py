@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lc_modulestore.api import (
+    SHADOW_READS,
     USE_LEARNING_CORE,
     LcModulestoreError,
     flag_status,
@@ -25,7 +26,9 @@ class Command(BaseCommand):
         "  manage.py lc_flag status course-v1:edX+DemoX+2024\n"
         "  manage.py lc_flag enable course-v1:edX+DemoX+2024 --note 'verified, ticket OPS-12' --user admin\n"
         "  manage.py lc_flag disable --org edX --note 'incident 42'\n"
-        "  manage.py lc_flag unset course-v1:edX+DemoX+2024"
+        "  manage.py lc_flag unset course-v1:edX+DemoX+2024\n"
+        "  manage.py lc_flag enable course-v1:edX+DemoX+2024 --shadow   # shadow reads while still on Mongo "
+        "(no verify gate)"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,10 +38,13 @@ class Command(BaseCommand):
         parser.add_argument("--note", default="", help="Why: recorded on the override row")
         parser.add_argument("--force", action="store_true", help="Enable even without a passing verify run")
         parser.add_argument("--user", help="Username recorded as changed_by")
+        parser.add_argument("--shadow", action="store_true",
+                            help="Act on lc_modulestore.shadow_reads (compare Mongo reads with Learning Core) instead")
 
     def handle(self, *args, **options) -> None:
         action, course_key, org = options["action"], options["course_key"], options["org"]
         self.verbosity = options["verbosity"]
+        self.flag = SHADOW_READS if options["shadow"] else USE_LEARNING_CORE
         if bool(course_key) == bool(org):
             raise CommandError("Give exactly one of COURSE_KEY or --org ORG")
         try:
@@ -50,6 +56,7 @@ class Command(BaseCommand):
                 "changed_by": self._user(options["user"]),
                 "note": options["note"],
                 "force": options["force"],
+                "flag": self.flag,
             }
             if org:
                 row = set_org_override(org, enabled, **kwargs)
@@ -59,7 +66,7 @@ class Command(BaseCommand):
                 target = str(row.course_id)
         except LcModulestoreError as exc:
             raise CommandError(str(exc)) from exc
-        message = f"{USE_LEARNING_CORE.name} {row.override_choice} for {target}"
+        message = f"{self.flag.name} {row.override_choice} for {target}"
         if row.forced:
             self.stdout.write(self.style.WARNING(f"{message} (FORCED: {row.note})"))
         else:
@@ -76,12 +83,15 @@ class Command(BaseCommand):
 
     def _status(self, course_key: str | None, org: str | None) -> None:
         if org:
-            row = latest_org_override(org)
+            row = latest_org_override(org, flag=self.flag)
             self.stdout.write(f"org {org}: {self._describe(row)}")
             return
-        status = flag_status(course_key)
-        state = "Learning Core" if status.enabled else "split (Mongo)"
-        self.stdout.write(f"{status.course_key}: served from {state}, decided by the {status.decided_by}")
+        status = flag_status(course_key, flag=self.flag)
+        if self.flag is SHADOW_READS:
+            state = f"shadow reads {'on' if status.enabled else 'off'}"
+        else:
+            state = "served from " + ("Learning Core" if status.enabled else "split (Mongo)")
+        self.stdout.write(f"{status.course_key}: {state}, decided by the {status.decided_by}")
         self.stdout.write(f"  course override: {self._describe(status.course_override)}")
         self.stdout.write(f"  org override:    {self._describe(status.org_override)}")
         self.stdout.write(f"  waffle flag:     {'on' if status.flag_enabled else 'off'}")

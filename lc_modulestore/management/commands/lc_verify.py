@@ -48,7 +48,6 @@ class Command(BaseCommand):
             "collection_prefix": options["collection"] or getattr(settings, "LC_MODULESTORE_MONGO_COLLECTION",
                                                                   "modulestore"),
             "collection_separator": options["separator"],
-            "structure_cache": None,
         }
         try:
             report = verify_course(

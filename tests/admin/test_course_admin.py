@@ -1,0 +1,53 @@
+"""The operators' admin: course page (flag, heads, verify, shadow) and compile tasks in the TaskResult admin."""
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+from django_celery_results.models import TaskResult
+
+from compiler import api as compiler_api
+from lc_modulestore.api import PUBLISHED_BRANCH, set_course_override
+from lc_modulestore.models import CourseIndex, ShadowMismatch, VerifyRun
+from lc_modulestore.tasks import compile_drafts_task
+from tests.compiler.helpers import build_course
+
+pytestmark = pytest.mark.django_db
+KEY = "course-v1:Org+Adm+R"
+
+
+@pytest.fixture
+def admin_client(client):
+    user = get_user_model().objects.create_superuser("ops", "ops@example.com", "pw")
+    client.force_login(user)
+    return client
+
+
+def test_course_admin_shows_flag_heads_verify_and_shadow(admin_client):
+    course, _ = build_course(KEY)
+    compiler_api.compile_course(KEY, branch=PUBLISHED_BRANCH)
+    VerifyRun.objects.create(course_key=course.course_key, started=timezone.now(), finished=timezone.now(),
+                             passed=True, summary="all 6 blocks agree")
+    set_course_override(KEY, True)
+    ShadowMismatch.objects.create(course_key=course.course_key, method="get_item", field="display_name")
+    head = CourseIndex.objects.get(course=course).published_structure
+
+    listing = admin_client.get(reverse("admin:lc_modulestore_learningcorecourse_changelist")).content.decode()
+    assert KEY in listing and head.objectid in listing and "Learning Core (course override)" in listing
+    assert "passed" in listing
+
+    page = admin_client.get(
+        reverse("admin:lc_modulestore_learningcorecourse_change", args=[course.pk])).content.decode()
+    assert f"{head.block_count} blocks" in page and f"{head.stored_size:,} bytes stored" in page
+    assert "all 6 blocks agree" in page and "not compiled" in page  # the draft branch was never compiled
+    assert admin_client.get(reverse("admin:lc_modulestore_shadowmismatch_changelist")).status_code == 200
+
+
+def test_compile_tasks_are_listed_in_the_task_result_admin(admin_client):
+    course, _ = build_course(KEY)
+    result = compile_drafts_task.delay(course.learning_package_id)
+    row = TaskResult.objects.get(task_id=result.id)
+    assert row.task_name == "lc_modulestore.compile_drafts" and row.status == "SUCCESS"
+    listing = admin_client.get(reverse("admin:django_celery_results_taskresult_changelist")).content.decode()
+    assert "lc_modulestore.compile_drafts" in listing

@@ -1,0 +1,141 @@
+"""
+Round trip: OLX → Learning Core → compile → Mongo twin → migrate_course_from_mongo (a new course) → compile.
+
+The two compiles must give the same structures and definitions up to ids: same
+blocks, children order, settings, defaults, asides, definition content and
+assets. Ids, edit_info (versions, dates, users) and asset edit_info differ by
+construction and are left out.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import datetime
+from pathlib import Path
+
+import pytest
+from bson import ObjectId
+from django.conf import settings
+
+from compiler import api as compiler_api
+from fixtures.synthetic import build_synthetic_course
+from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, migrate_course_from_mongo, parse_course_key
+from lc_modulestore.models import CourseAsset
+from lc_modulestore.mongo_export.api import collection_names, export_course_to_mongo
+from lc_modulestore.olx.api import import_olx
+from lc_modulestore.verify import verify_course
+
+from .twins import stores
+
+pytestmark = pytest.mark.django_db
+T0 = datetime.datetime(2026, 3, 4, 5, 6, 7, tzinfo=datetime.timezone.utc)
+FULL = Path(__file__).resolve().parents[2] / "fixtures" / "olx" / "full"
+BRANCHES = (PUBLISHED_BRANCH, DRAFT_BRANCH)
+
+
+def _compile(key: str) -> None:
+    compiler_api.compile_course(key, branch=PUBLISHED_BRANCH)
+    compiler_api.compile_drafts(key)
+
+
+def normalized(course_key: str, branch: str) -> dict:
+    """A compiled branch without ids or edit_info: what must survive the round trip."""
+    structure = compiler_api.structure_document(course_key, branch=branch)
+    definitions = compiler_api.definition_documents([str(b["definition"]) for b in structure["blocks"]])
+    blocks = {}
+    for block in structure["blocks"]:
+        definition = definitions[str(block["definition"])]
+        blocks[(block["block_type"], block["block_id"])] = {
+            "fields": block["fields"],
+            "defaults": block["defaults"],
+            "asides": block["asides"],
+            "definition_type": definition["block_type"],
+            "content": definition["fields"],
+        }
+    assets = {t: [{k: v for k, v in a.items() if k != "edit_info"} for a in entries]
+              for t, entries in structure["assets"].items()}
+    return {"root": structure["root"], "blocks": blocks, "assets": assets}
+
+
+def _contentstore_of(course_key):
+    """What split's contentstore would hold for the twin: the source course's asset bytes (GridFS stand-in)."""
+
+    def asset_bytes(asset_type: str, filename: str):
+        row = CourseAsset.objects.filter(course__course_key=course_key, asset_type=asset_type, path=filename).first()
+        if row is None or row.media is None:
+            return None
+        with row.media.read_file() as f:
+            return f.read(), row.content_type
+
+    return asset_bytes
+
+
+def round_trip(source: str, target: str, database, *, separator: str = ".") -> None:
+    """Export ``source``'s twin, copy its index to ``target``'s key, migrate ``target`` back in and compile it."""
+    _compile(source)
+    export_course_to_mongo(source, database=database, separator=separator)
+    active_versions = database[collection_names(separator=separator)["active_versions"]]
+    src, dst = parse_course_key(source), parse_course_key(target)
+    index = copy.deepcopy(active_versions.find_one({"org": src.org, "course": src.course, "run": src.run}))
+    index.update(_id=ObjectId(), org=dst.org, course=dst.course, run=dst.run)
+    active_versions.insert_one(index)
+    result = migrate_course_from_mongo(target, database=database, collection_separator=separator, publish=True,
+                                       created=T0, asset_bytes=_contentstore_of(src))
+    assert result.skipped_orphans == []
+    _compile(target)
+
+
+def assert_same_up_to_ids(source: str, target: str) -> None:
+    for branch in BRANCHES:
+        a, b = normalized(source, branch), normalized(target, branch)
+        assert a["root"] == b["root"]
+        assert sorted(a["blocks"]) == sorted(b["blocks"]), branch
+        for key in a["blocks"]:
+            assert a["blocks"][key] == b["blocks"][key], (branch, key)
+        assert a["assets"] == b["assets"], branch
+
+
+def test_fixture_course(mock_db):
+    import_olx(FULL, "course-v1:Fix+Full+R", publish=True, created=T0)
+    round_trip("course-v1:Fix+Full+R", "course-v1:Fix+Full+Back", mock_db)
+    assert_same_up_to_ids("course-v1:Fix+Full+R", "course-v1:Fix+Full+Back")
+
+
+def test_synthetic_course(mock_db):
+    build_synthetic_course("course-v1:Syn+C+R", sections=2, subsections=2, units=2, components=3, seed=5, created=T0)
+    round_trip("course-v1:Syn+C+R", "course-v1:Syn+C+Back", mock_db)
+    assert_same_up_to_ids("course-v1:Syn+C+R", "course-v1:Syn+C+Back")
+
+
+def _demo_dir() -> Path | None:
+    base = Path(getattr(settings, "LC_DEMO_COURSE_DIR", "") or "/nonexistent")
+    return next((c for c in (base, base / "course") if (c / "course.xml").is_file()), None)
+
+
+def _exported_migrated_back_and_verified(course_dir: Path, nx_db, tmp_path, tag: str) -> None:
+    uri, database = nx_db
+    source, target = f"course-v1:{tag}+RT+R", f"course-v1:{tag}+RT+Back"
+    import_olx(course_dir, source, publish=True, created=T0)
+    round_trip(source, target, database, separator="_")
+    assert_same_up_to_ids(source, target)
+    lc, mongo = stores(database, separator="_", tmp_path=tmp_path)
+    report = verify_course(source, mongo_store=mongo, lc_store=lc)
+    assert report.passed, report.summary()
+    assert report.blocks_compared > 10
+
+
+@pytest.mark.mongo_wire
+def test_fixture_course_on_a_real_socket_exported_migrated_back_and_verified(nx_db, tmp_path):
+    """Through nx-27017: export, migrate back as a new course, same documents up to ids, lc_verify passes."""
+    _exported_migrated_back_and_verified(FULL, nx_db, tmp_path, "Fix")
+
+
+@pytest.mark.mongo_wire
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("LC_DEMO_ROUND_TRIP"),
+                    reason="takes over 5 minutes on nx-27017 (see the report); set LC_DEMO_ROUND_TRIP=1 to run")
+def test_demo_course_on_a_real_socket_exported_migrated_back_and_verified(nx_db, tmp_path):
+    course_dir = _demo_dir()
+    if course_dir is None:
+        pytest.skip("demo course corpus not available (LC_DEMO_COURSE_DIR)")
+    _exported_migrated_back_and_verified(course_dir, nx_db, tmp_path, "Demo")

@@ -1,0 +1,74 @@
+"""Shadow reads: served from Mongo, compared with Learning Core, mismatches logged and counted, never raised."""
+from __future__ import annotations
+
+import logging
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from opaque_keys.edx.keys import CourseKey
+
+from lc_modulestore.api import SHADOW_READS, set_course_override
+from lc_modulestore.models import ShadowMismatch
+from lc_modulestore.shadow import record_shadow_read, shadow_mismatch_count, shadow_reads_enabled
+from shim.api import RouterModuleStore
+
+from .twins import CHANGED_BLOCK, diverge, stores, twin_course
+
+pytestmark = pytest.mark.django_db
+A = CourseKey.from_string("course-v1:Org+A+R")
+B = CourseKey.from_string("course-v1:Org+B+R")
+
+
+@pytest.fixture
+def router(mock_db, tmp_path):
+    for key in (A, B):
+        diverge(twin_course(str(key), mock_db), f"LC {key.course}")  # an injected mismatch in each course
+    lc, mongo = stores(mock_db, tmp_path=tmp_path)
+    return RouterModuleStore(lc, mongo, shadow_enabled=shadow_reads_enabled, report=record_shadow_read)
+
+
+def test_shadow_counts_the_injected_mismatch_and_serves_mongo(router, caplog):
+    call_command("lc_flag", "enable", str(A), "--shadow", stdout=StringIO())  # no verify gate for shadowing
+    with caplog.at_level(logging.WARNING, logger="lc_modulestore.shadow"):
+        block = router.get_item(A.make_usage_key(*CHANGED_BLOCK))
+    assert block.display_name == CHANGED_BLOCK.id  # Mongo's answer
+    rows = list(ShadowMismatch.objects.filter(course_key=A))
+    assert [(r.method, r.location, r.field, r.mongo_value, r.learning_core_value) for r in rows] == [
+        ("get_item", str(A.make_usage_key(*CHANGED_BLOCK)), "display_name", repr(CHANGED_BLOCK.id), "'LC A'")
+    ]
+    assert "field=display_name" in caplog.text and str(A) in caplog.text
+    # Same answers are not mismatches; a course without the flag is not shadowed.
+    router.get_item(A.make_usage_key("vertical", "u0_0_0"))
+    router.get_item(B.make_usage_key(*CHANGED_BLOCK))
+    assert shadow_mismatch_count(A) == 1 and shadow_mismatch_count(B) == 0
+
+
+def test_a_failing_learning_core_read_is_counted_not_raised(router, monkeypatch):
+    set_course_override(A, True, flag=SHADOW_READS)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("LC exploded")
+
+    monkeypatch.setattr(router.lc_store, "has_item", broken)
+    assert router.has_item(A.make_usage_key(*CHANGED_BLOCK)) is True
+    row = ShadowMismatch.objects.get(course_key=A)
+    assert row.method == "has_item" and "LC exploded" in row.error
+
+
+def test_courses_served_from_learning_core_are_not_shadowed(router):
+    set_course_override(A, True, flag=SHADOW_READS)
+    set_course_override(A, True, force=True)
+    assert router.get_item(A.make_usage_key(*CHANGED_BLOCK)).display_name == "LC A"
+    assert shadow_mismatch_count(A) == 0
+
+
+def test_listing_and_item_reads_of_a_twin_match(mock_db, tmp_path):
+    twin_course(str(A), mock_db, sections=2)
+    lc, mongo = stores(mock_db, tmp_path=tmp_path)
+    router = RouterModuleStore(lc, mongo, shadow_enabled=lambda key: True, report=record_shadow_read)
+    router.get_course(A, depth=None)
+    router.get_items(A)
+    router.get_parent_location(A.make_usage_key(*CHANGED_BLOCK))
+    router.get_all_asset_metadata(A, None)
+    assert shadow_mismatch_count(A) == 0
