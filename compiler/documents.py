@@ -20,6 +20,7 @@ from typing import Any
 from uuid import UUID
 
 from bson import ObjectId
+from opaque_keys.edx.locator import AssetLocator
 
 SCHEMA_VERSION = 1
 PUBLISHED_BRANCH = "published-branch"
@@ -206,6 +207,15 @@ def definition_document(
     }
 
 
+def asset_key_path(filename: str) -> str:
+    """
+    The asset key path split stores as ``filename``: edx-platform's contentstore
+    turns ``/`` into ``_`` and every other character asset keys refuse (spaces,
+    parentheses…) into ``_`` (``AssetLocator.clean_keeping_underscores``).
+    """
+    return AssetLocator.clean_keeping_underscores(filename.replace("/", "_"))
+
+
 def asset_storable(
     *,
     asset_type: str,
@@ -229,7 +239,7 @@ def asset_storable(
         "created_by", "created_by_email", "created_on", "edited_by_email",
     }
     return {
-        "filename": filename,
+        "filename": asset_key_path(filename),
         "asset_type": asset_type,
         "pathname": metadata.get("pathname"),
         "internal_name": internal_name,

@@ -121,11 +121,28 @@ def test_assets_use_asset_metadata_storable_shape():
     (asset,) = assets["asset"]
     assert list(asset) == ["filename", "asset_type", "pathname", "internal_name", "locked", "contenttype",
                            "thumbnail", "fields", "edit_info"]
-    assert asset["filename"] == "images/logo.png" and asset["locked"] is True
+    assert asset["filename"] == "images_logo.png" and asset["locked"] is True  # the asset key path, as split
     assert asset["contenttype"] == "image/png" and asset["thumbnail"] == "thumb.png"
     assert asset["fields"] == {"alt": "Logo"}
     assert list(asset["edit_info"]) == ["curr_version", "prev_version", "created_by", "created_by_email",
                                         "created_on", "edited_by", "edited_by_email", "edited_on"]
+
+
+def test_asset_filenames_are_asset_key_paths_and_read_back_through_the_store(tmp_path):
+    """Spaces and other characters asset keys refuse become ``_``, as edx-platform's contentstore names them."""
+    from shim.api import create_modulestore
+
+    course, writer = build_course()
+    writer.save_asset("Brain green.png", b"\x89PNG...", content_type="image/png")
+    writer.save_asset("img/x(1).png", b"\x89PNG.", content_type="image/png")
+    api.compile_course(str(course.course_key), branch=PUBLISHED_BRANCH)
+    names = sorted(a["filename"] for a in api.structure_document(str(course.course_key))["assets"]["asset"])
+    assert names == ["Brain_green.png", "img_x_1_.png"]
+    store = create_modulestore(fs_root=str(tmp_path / "fs"))
+    listed = store.get_all_asset_metadata(course.course_key, "asset")
+    assert sorted(str(m.asset_id.path) for m in listed) == names
+    found = store.find_asset_metadata(course.course_key.make_asset_key("asset", "Brain_green.png"))
+    assert found is not None and found.contenttype == "image/png"
 
 
 def test_ids_are_derived_so_recompiling_a_publish_reproduces_its_bytes():
