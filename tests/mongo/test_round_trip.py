@@ -18,6 +18,7 @@ from bson import ObjectId
 from django.conf import settings
 
 from compiler import api as compiler_api
+from compiler.documents import asset_key_path
 from fixtures.synthetic import build_synthetic_course
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, migrate_course_from_mongo, parse_course_key
 from lc_modulestore.models import CourseAsset
@@ -58,10 +59,14 @@ def normalized(course_key: str, branch: str) -> dict:
 
 
 def _contentstore_of(course_key):
-    """What split's contentstore would hold for the twin: the source course's asset bytes (GridFS stand-in)."""
+    """
+    What split's contentstore would hold for the twin: the source course's asset bytes (GridFS stand-in),
+    keyed as the contentstore keys them: by asset-key path (``images/a b.png`` → ``images_a_b.png``).
+    """
 
     def asset_bytes(asset_type: str, filename: str):
-        row = CourseAsset.objects.filter(course__course_key=course_key, asset_type=asset_type, path=filename).first()
+        rows = CourseAsset.objects.filter(course__course_key=course_key, asset_type=asset_type)
+        row = next((r for r in rows if asset_key_path(r.path) == filename), None)
         if row is None or row.media is None:
             return None
         with row.media.read_file() as f:
