@@ -8,18 +8,15 @@ collection names, so wire tests use ``_`` between split's prefix and names.
 """
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
 
 import mongomock
 import pymongo
 import pytest
 from edx_django_utils.cache import RequestCache
+
+from benchmarks.nx import NxServerError
+from benchmarks.nx import nx_server as start_nx_server
 
 
 @pytest.fixture(autouse=True)
@@ -36,57 +33,14 @@ def mock_db():
     return mongomock.MongoClient(tz_aware=True).get_database("edxapp")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _nx_binary() -> str:
-    local = Path(sys.executable).parent / "nx-27017"
-    found = str(local) if local.exists() else shutil.which("nx-27017")
-    if not found:
-        pytest.fail("nx-27017 is not installed (pip install nx-27017): the mongo_wire tests need it")
-    return found
-
-
 @pytest.fixture(scope="session")
-def nx_server(tmp_path_factory):
-    """A running nx-27017 on a free port with a temporary database file; killed at the end of the session."""
-    port = _free_port()
-    workdir = tmp_path_factory.mktemp("nx")
-    log = open(workdir / "stdout.log", "w")  # noqa: SIM115 (closed at teardown)
-    # --data-dir: one SQLite file per logical database (with --db, all databases share one namespace).
-    # Own pid and log files: the defaults (/tmp/nx_27017.pid) are shared, and a second server would refuse to start.
-    process = subprocess.Popen(
-        [
-            _nx_binary(), "--data-dir", str(workdir / "data"), "-p", str(port), "--host", "127.0.0.1",
-            "--pid-file", str(workdir / "nx.pid"), "--log-file", str(workdir / "nx.log"),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    uri = f"mongodb://127.0.0.1:{port}"
+def nx_server():
+    """A running nx-27017 on a free port with temporary files, for the whole session (benchmarks.nx starts it)."""
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with pymongo.MongoClient(uri, serverSelectionTimeoutMS=300) as client:
-                    client.admin.command("ping")
-                break
-            except pymongo.errors.PyMongoError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"nx-27017 did not start; see {workdir}") from None
-                time.sleep(0.1)
-        yield uri
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        with start_nx_server() as uri:
+            yield uri
+    except NxServerError as exc:
+        pytest.fail(f"the mongo_wire tests need nx-27017: {exc}")
 
 
 @pytest.fixture
