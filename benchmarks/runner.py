@@ -6,8 +6,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-import os
-import platform
 import statistics
 import tempfile
 import tracemalloc
@@ -19,7 +17,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
 from opaque_keys.edx.keys import CourseKey
 
 from shim import api as shim_api
@@ -28,6 +25,7 @@ from shim.caches import StructureCache
 
 from .courses import course_key_for, ensure_compiled, ensure_synthetic_course
 from .floor import load_stored_course, measure_floor
+from .machine import describe_machine
 from .mongo_copy import copy_course_to_mongo
 from .nx import NX_LABEL, nx_server
 from .read import (
@@ -56,19 +54,9 @@ class ReadReport:
 
 
 def _environment(mongo_label: str, mongo_client: Any) -> dict[str, Any]:
-    env = {"nproc": os.cpu_count(), "python": platform.python_version(), "sql": connection.vendor,
-           "mongo": mongo_label}
-    with contextlib.suppress(Exception):
-        with open("/proc/meminfo") as f:
-            env["memory"] = f.readline().split(":")[1].strip()
-    with contextlib.suppress(Exception):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT VERSION()" if connection.vendor == "mysql" else "SELECT sqlite_version()")
-            env["sql"] = f"{connection.vendor} {cursor.fetchone()[0]}"
+    env = {**describe_machine(), "mongo": mongo_label}
     with contextlib.suppress(Exception):
         env["mongo_server_version"] = mongo_client.server_info().get("version")
-    with contextlib.suppress(Exception):
-        env["load"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return env
 
 

@@ -53,15 +53,23 @@ def test_lc_dump_structure_prints_canonical_extended_json():
         _run("lc_dump_structure", str(course.course_key), "--branch", "draft")
 
 
-def test_lc_bench_compile_reports_full_and_incremental_compiles():
-    out = _run("lc_bench", "compile", "--shape", "1x1x2x2")
-    rows = {line[:34].strip(): line[34:].split() for line in out.splitlines() if line[34:].strip()}
-    assert "publish_all_drafts" in out
-    assert rows["incremental: 1 leaf edit"][:2] == ["9", "5"]  # 9 blocks, 5 rebuilt: the leaf and its 4 ancestors
-    assert rows["incremental: unit reorder"][:2] == ["9", "3"]  # the reordered subsection and its 2 ancestors
-    assert rows["incremental: section delete"][0] == "1"  # only the root is left
+def test_lc_bench_compile_reports_full_and_incremental_compiles(tmp_path):
+    out = _run("lc_bench", "compile", "--shape", "1x1x2x2", "--repeat", "1", "--out", str(tmp_path))
+    # | blocks | compile | rebuilt | raw | stored | ratio | ms | min–max | % | queries | all q |
+    rows = {cells[1]: cells for line in out.splitlines() if line.startswith("| 9 |")
+            for cells in [[c.strip() for c in line.strip("|").split("|")]]}
+    assert "publish_all_drafts ms" in out
+    assert rows["incremental: 1 leaf edit"][2] == "5"  # the leaf and its 4 ancestors
+    assert rows["full, same publish: 1 leaf edit"][2] == "9"
+    assert rows["incremental: unit reorder"][2] == "3"  # the reordered subsection and its 2 ancestors
+    assert rows["incremental: section delete"][2] == "1"  # only the root is left
+    data = json.loads((tmp_path / "compile.json").read_text())
+    assert [c["blocks"] for c in data["courses"]] == [9]
+    assert (tmp_path / "compile_time.png").read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(CommandError, match="--shape"):
         _run("lc_bench", "compile", "--shape", "1x2")
+    with pytest.raises(CommandError, match="--repeat"):
+        _run("lc_bench", "compile", "--shape", "1x1x1x1", "--repeat", "0")
 
 
 def test_lc_compile_async_queues_tasks():

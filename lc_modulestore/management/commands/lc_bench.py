@@ -1,43 +1,25 @@
-"""manage.py lc_bench compile|read: compile timings of a synthetic course; read paths on MySQL vs Mongo."""
+"""manage.py lc_bench compile|read: compile timings by course size; read paths on MySQL vs Mongo."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import datetime
-import time
-import uuid
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
 
-from compiler import api as compiler_api
-from fixtures.synthetic import COURSE_ROOT, build_synthetic_course, generate_course_blocks, parse_shape
-from lc_modulestore.api import BlockKey, CourseWriter, publish_course
-from lc_modulestore.models import CompiledStructure
-
-T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
-
-
-@dataclasses.dataclass
-class _Counted:
-    """A CompileResult plus the queries of the whole call (writes and pruning included)."""
-
-    result: compiler_api.CompileResult
-    all_queries: int
-
-    def __getattr__(self, name: str):
-        return getattr(self.result, name)
+from fixtures.synthetic import parse_shape
 
 
 class Command(BaseCommand):
     help = (
-        "Benchmarks.\n\n"
-        "compile: build a synthetic course (fixtures.synthetic: root → sections → subsections → units →\n"
-        "components) in a fresh learning package, publish it, then time a full compile, a one-leaf-edit\n"
-        "incremental compile and a forced full compile of the same publish; prints blocks, bytes\n"
-        "(raw BSON / stored zlib), ms, queries. Use a scratch database: the course stays.\n\n"
+        "Benchmarks (code in benchmarks/; figures recorded in docs/benchmarks.md).\n\n"
+        "compile: for each size, build a synthetic course (root → sections → subsections → units →\n"
+        "components) as drafts in a fresh learning package, time Learning Core's publish_all_drafts of it,\n"
+        "then a full compile of that publish and, after one leaf edit, one unit reorder and one section\n"
+        "delete, an incremental compile next to a forced full compile of the same publish. Reports blocks,\n"
+        "rebuilt blocks, raw BSON vs stored (zlib) bytes, median ms over --repeat runs, %% of the full\n"
+        "compile and queries; writes compile.md, compile.json and compile_time.png to --out. Building is\n"
+        "Learning Core's work and dominates (10k blocks: minutes; 50k: about an hour on a small VM). Use a\n"
+        "scratch database: the courses stay.\n\n"
         "read: the LMS's hot read paths (full traversal, get_item + content, get_items by category,\n"
         "parent walks, has_course/has_item), cold and warm, through the same ReadOnlySplitModuleStore over\n"
         "the MySQL backend and over the Mongo backend, on synthetic courses of --sizes blocks (built once and\n"
@@ -45,7 +27,9 @@ class Command(BaseCommand):
         "(codec + bare XBlock runtime). Without --mongo-uri an nx-27017 stand-in is started and every Mongo\n"
         "figure is labelled as such. Writes results.md, results.json and read_<scenario>.png to --out.\n\n"
         "Examples:\n"
-        "  LC_VAR_DIR=/tmp/bench manage.py migrate && LC_VAR_DIR=/tmp/bench manage.py lc_bench compile --shape 10x5x4x5\n"
+        "  LC_VAR_DIR=/tmp/bench manage.py migrate\n"
+        "  LC_VAR_DIR=/tmp/bench manage.py lc_bench compile --sizes 1000,10000 --out var/bench\n"
+        "  LC_VAR_DIR=/tmp/bench manage.py lc_bench compile --shape 2x2x4x5 --repeat 1 --out ''\n"
         "  LC_DATABASE_URL=mysql://u:p@127.0.0.1:3306/lcms manage.py lc_bench read --sizes 1000,10000 \\\n"
         "      --mongo-uri mongodb://127.0.0.1:27017 --db lc_bench --out var/bench --repeat 5"
     )
@@ -57,90 +41,73 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("what", choices=["compile", "read"])
-        parser.add_argument("--shape", default="10x5x4x5",
-                            help="SECTIONSxSUBSECTIONSxUNITSxCOMPONENTS (default 10x5x4x5 = 1,000 components)")
-        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--sizes", default="1000,10000,50000",
+                            help="comma-separated course sizes in blocks (default 1000,10000,50000)")
+        parser.add_argument("--seed", type=int, default=0, help="synthetic course seed (default 0)")
+        parser.add_argument("--out", default="var/bench",
+                            help="directory for the tables, JSON and PNGs (default var/bench; '' writes nothing "
+                                 "for compile)")
+        parser.add_argument("--repeat", type=int, default=None,
+                            help="runs per measurement (default 5 for read, 3 for compile)")
+        compile_group = parser.add_argument_group("compile")
+        compile_group.add_argument("--shape", default="",
+                                   help="SECTIONSxSUBSECTIONSxUNITSxCOMPONENTS[,...] instead of --sizes "
+                                        "(e.g. 20x20x4x5 = 10,021 blocks)")
         read = parser.add_argument_group("read")
-        read.add_argument("--sizes", default="1000,10000,50000",
-                          help="comma-separated course sizes in blocks (default 1000,10000,50000)")
         read.add_argument("--mongo-uri", default=None,
                           help="a MongoDB to read the Mongo twin from (default: start an nx-27017 stand-in)")
         read.add_argument("--db", default=None,
                           help="Mongo database for the twin (default: a temporary one, dropped at the end)")
-        read.add_argument("--out", default="var/bench", help="directory for results.md/.json and PNGs")
-        read.add_argument("--repeat", type=int, default=5, help="runs per scenario and backend (default 5)")
         read.add_argument("--no-demo", action="store_true", help="skip the demo course")
 
     def handle(self, *args, **options) -> None:
         if options["what"] == "read":
             return self._read(options)
+        return self._compile_bench(options)
+
+    def _compile_bench(self, options) -> None:
+        from benchmarks.api import compile_markdown, run_compile_benchmark, shape_for_size
+
         try:
-            sections, subsections, units, components = parse_shape(options["shape"])
+            shapes = ([parse_shape(s) for s in options["shape"].split(",")] if options["shape"]
+                      else [shape_for_size(size) for size in self._sizes(options)])
         except ValueError as exc:
             raise CommandError(f"--shape: {exc}") from None
-        seed = options["seed"]
-        key = f"course-v1:Bench+C{sections * subsections * units * components}+{uuid.uuid4().hex[:8]}"
-        started = time.perf_counter()
-        course = build_synthetic_course(key, sections=sections, subsections=subsections, units=units,
-                                        components=components, seed=seed, created=T0, publish=False)
-        build_ms = (time.perf_counter() - started) * 1000
-        # Learning Core's own publish of the whole course, timed alone: the compile it triggers runs in
-        # on_commit, after the atomic block this times (and is then redone below, measured).
-        with transaction.atomic():
-            started = time.perf_counter()
-            first = publish_course(course, message="bench", published_at=T0)
-            publish_ms = (time.perf_counter() - started) * 1000
-        rows = [("full (first publish)", self._compile(course, first.id, full=True))]
-        blocks = {b.key: b for b in generate_course_blocks(sections=sections, subsections=subsections, units=units,
-                                                         components=components, seed=seed)}
-        writer = CourseWriter(course, created=T0 + datetime.timedelta(hours=1))
+        repeat = self._repeat(options, default=3)
+        out = Path(options["out"]) if options["out"] else None
+        report = run_compile_benchmark(shapes=shapes, out=out, repeat=repeat, seed=options["seed"],
+                                       log=lambda message: self.stdout.write(message))
+        self.stdout.write(compile_markdown(report))
+        for path in report.files:
+            self.stdout.write(f"wrote {path}")
 
-        leaf = next(iter(blocks.values()))
-        writer.save_block(dataclasses.replace(leaf, content={**leaf.content, "data": "<p>edited</p>"}))
-        rows += self._publish_and_compile(course, "incremental: 1 leaf edit")
+    @staticmethod
+    def _repeat(options, *, default: int) -> int:
+        repeat = default if options["repeat"] is None else options["repeat"]
+        if repeat < 1:
+            raise CommandError("--repeat must be at least 1")
+        return repeat
 
-        sequential = blocks[BlockKey("sequential", "subsection_0_0")]
-        writer.save_block(dataclasses.replace(sequential, children=tuple(reversed(sequential.children))))
-        rows += self._publish_and_compile(course, "incremental: unit reorder")
-
-        root = blocks[COURSE_ROOT]
-        doomed = root.children[-1]
-        writer.save_block(dataclasses.replace(root, children=root.children[:-1]))
-        writer.delete_block(doomed)
-        rows += self._publish_and_compile(course, "incremental: section delete")
-
-        full = rows[0][1]
-        self.stdout.write(f"{key}: {full.block_count} blocks; database {connection.vendor}")
-        self.stdout.write(f"build drafts (Learning Core): {build_ms:.0f} ms; publish_all_drafts: {publish_ms:.0f} ms; "
-                          f"full compile: {full.ms:.0f} ms ({full.ms / publish_ms:.2f}x publish)")
-        self.stdout.write(f"{'compile':<34}{'blocks':>8}{'rebuilt':>9}{'raw B':>11}{'stored B':>10}{'ratio':>7}"
-                          f"{'ms':>8}{'%full':>7}{'queries':>9}{'all q':>7}")
-        for label, r in rows:
-            self.stdout.write(
-                f"{label:<34}{r.block_count:>8}{r.rebuilt_blocks:>9}{r.raw_size:>11}{r.stored_size:>10}"
-                f"{r.raw_size / r.stored_size:>6.1f}x{r.ms:>8.0f}{100 * r.ms / full.ms:>6.1f}%{r.queries:>9}"
-                f"{r.all_queries:>7}" + (f"  (fell back to full: {r.fallback})" if r.fallback else "")
-            )
-
-    def _publish_and_compile(self, course, label: str) -> list:
-        log = publish_course(course, message=label, published_at=T0 + datetime.timedelta(hours=1))
-        return [(label, self._compile(course, log.id, full=False)),
-                (label.replace("incremental", "  full, same publish"), self._compile(course, log.id, full=True))]
-
-    def _read(self, options) -> None:
-        from benchmarks.api import NxServerError, markdown, run_read_benchmark
-
+    @staticmethod
+    def _sizes(options) -> list[int]:
         try:
             sizes = [int(s) for s in options["sizes"].split(",") if s.strip()]
         except ValueError:
             raise CommandError(f"--sizes must be comma-separated integers, not {options['sizes']!r}") from None
         if not sizes or min(sizes) < 10:
             raise CommandError("--sizes: every size must be at least 10 blocks")
-        if options["repeat"] < 1:
-            raise CommandError("--repeat must be at least 1")
+        return sizes
+
+    def _read(self, options) -> None:
+        from benchmarks.api import NxServerError, markdown, run_read_benchmark
+
+        sizes = self._sizes(options)
+        repeat = self._repeat(options, default=5)
+        if not options["out"]:
+            raise CommandError("read: --out must name a directory")
         try:
             report = run_read_benchmark(
-                sizes=sizes, out=Path(options["out"]), repeat=options["repeat"], mongo_uri=options["mongo_uri"],
+                sizes=sizes, out=Path(options["out"]), repeat=repeat, mongo_uri=options["mongo_uri"],
                 mongo_db=options["db"], demo=not options["no_demo"], seed=options["seed"],
                 log=lambda message: self.stdout.write(message),
             )
@@ -149,11 +116,3 @@ class Command(BaseCommand):
         self.stdout.write(markdown(report))
         for path in report.files:
             self.stdout.write(f"wrote {path}")
-
-    def _compile(self, course, log_id: int, *, full: bool):
-        """Compile ``log_id`` afresh (dropping a structure the on-commit trigger may have made already)."""
-        CompiledStructure.objects.filter(course=course, publish_log_id=log_id).delete()
-        with CaptureQueriesContext(connection) as queries:
-            result = compiler_api.compile_publish_log(log_id, full=full)
-        # all_queries: the whole compile incl. writes and pruning (result.queries counts the read/build part).
-        return _Counted(result, len(queries.captured_queries))

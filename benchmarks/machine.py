@@ -1,0 +1,25 @@
+"""What a benchmark ran on: CPUs, memory, Python, the SQL server and the load, printed beside every figure."""
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+from typing import Any
+
+from django.db import connection
+
+__all__ = ["describe_machine"]
+
+
+def describe_machine() -> dict[str, Any]:
+    env: dict[str, Any] = {"nproc": os.cpu_count(), "python": platform.python_version(), "sql": connection.vendor}
+    with contextlib.suppress(Exception):
+        with open("/proc/meminfo") as f:
+            env["memory"] = f.readline().split(":")[1].strip()
+    with contextlib.suppress(Exception):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT VERSION()" if connection.vendor == "mysql" else "SELECT sqlite_version()")
+            env["sql"] = f"{connection.vendor} {cursor.fetchone()[0]}"
+    with contextlib.suppress(Exception):
+        env["load"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return env
