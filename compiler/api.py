@@ -100,10 +100,8 @@ def _compile_published(course: LearningCoreCourse, log_id: int, *, full: bool) -
             elif previous_row.has_pins:
                 fallback = "pinned rows in the previous structure"
             else:
-                previous = storage.decoded(previous_row)
-                snap = snapshot.incremental_published_snapshot(
-                    course, log_id, previous_blocks=[(b["block_type"], b["block_id"]) for b in previous["blocks"]]
-                )
+                previous = storage.lazily_decoded(previous_row)
+                snap = snapshot.incremental_published_snapshot(course, log_id, previous_blocks=previous.keys)
                 try:
                     build = build_structure(snap, previous=previous)
                     is_full = False

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import struct
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -151,25 +151,38 @@ def block_entry(
     }
 
 
-def with_subtree_edits(blocks: dict[tuple[str, str], dict[str, Any]]) -> None:
+def with_subtree_edits(
+    blocks: dict[tuple[str, str], dict[str, Any]],
+    *,
+    members: Mapping[tuple[str, str], Any] | None = None,
+    stored: Callable[[tuple[str, str]], tuple[datetime.datetime, int]] | None = None,
+) -> None:
     """
-    Set ``_subtree_edited_on``/``_subtree_edited_by`` on every block (in place).
+    Set ``_subtree_edited_on``/``_subtree_edited_by`` on every block of ``blocks`` (in place).
 
     Split derives them on read as the latest ``edited_on`` in the block's
     subtree (with that edit's ``edited_by``); we store the same values so the
     reader needs no walk. Ties are broken by the larger ``edited_by``.
+
+    Incremental compiles pass only the rebuilt blocks: ``members`` are all the
+    structure's blocks and ``stored(key)`` gives the subtree edit already stored
+    for a block that was passed through.
     """
+    members = blocks if members is None else members
     memo: dict[tuple[str, str], tuple[datetime.datetime, int]] = {}
 
     def latest(key: tuple[str, str], path: frozenset) -> tuple[datetime.datetime, int]:
         if key in memo:
+            return memo[key]
+        if key not in blocks:
+            memo[key] = stored(key)  # type: ignore[misc]
             return memo[key]
         block = blocks[key]
         info = block["edit_info"]
         best = (info["edited_on"], info["edited_by"])
         for child in block["fields"].get("children", ()):
             child_key = (child[0], child[1])
-            if child_key in blocks and child_key not in path:
+            if child_key in members and child_key not in path:
                 best = max(best, latest(child_key, path | {key}))
         memo[key] = best
         return best
@@ -180,6 +193,11 @@ def with_subtree_edits(blocks: dict[tuple[str, str], dict[str, Any]]) -> None:
         on, by = memo[key]
         block["edit_info"][SUBTREE_EDITED_ON] = on
         block["edit_info"][SUBTREE_EDITED_BY] = by
+
+
+def stored_subtree_edit(edit_info: Mapping[str, Any]) -> tuple[datetime.datetime, int]:
+    """The ``(_subtree_edited_on, _subtree_edited_by)`` a stored block entry carries."""
+    return edit_info[SUBTREE_EDITED_ON], edit_info[SUBTREE_EDITED_BY]
 
 
 def definition_document(

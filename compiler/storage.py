@@ -17,7 +17,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from lc_modulestore.api import PUBLISHED_BRANCH, decode_structure, encode_definition, encode_structure
+from lc_modulestore.api import (
+    PUBLISHED_BRANCH,
+    LazyStructure,
+    decode_structure,
+    decode_structure_lazily,
+    encode_definition,
+    encode_structure,
+)
 from lc_modulestore.models import CompiledDefinition, CompiledStructure, CourseIndex, LearningCoreCourse
 
 from . import documents
@@ -166,9 +173,17 @@ def structure_row(course: LearningCoreCourse, branch: str, log_id: int) -> Compi
 
 def decoded(structure: CompiledStructure) -> dict[str, Any]:
     """The document stored in a structure row (checksum verified)."""
-    return decode_structure(
-        structure.data, structure.checksum, what=f"{structure.course.course_key} {structure.branch} {structure.objectid}"
-    )
+    return decode_structure(structure.data, structure.checksum, what=_what(structure))
 
 
-__all__ = ["Installed", "decoded", "ensure_index", "head_field", "head_log_id", "install", "locked_index", "prune", "structure_row"]
+def lazily_decoded(structure: CompiledStructure) -> LazyStructure:
+    """The structure stored in a row with its blocks left as BSON (checksum verified): what incremental compiles patch."""
+    return decode_structure_lazily(structure.data, structure.checksum, what=_what(structure))
+
+
+def _what(structure: CompiledStructure) -> str:
+    """How errors name a stored structure: course key, branch, structure id."""
+    return f"{structure.course.course_key} {structure.branch} {structure.objectid}"
+
+
+__all__ = ["Installed", "decoded", "lazily_decoded", "ensure_index", "head_field", "head_log_id", "install", "locked_index", "prune", "structure_row"]

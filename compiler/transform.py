@@ -9,10 +9,10 @@ One function serves both compile modes:
 
 * **full**: ``previous`` is None and every reachable entity is *fresh* (its data
   is in the snapshot);
-* **incremental**: ``previous`` is the decoded structure of the preceding
-  publish and the snapshot holds only the entities publish N touched (plus
-  newly reachable ones). Every other block entry is copied from ``previous``
-  unchanged. This is exact because a block's entry depends only on its own
+* **incremental**: ``previous`` is the stored structure of the preceding
+  publish (entries kept as BSON until needed) and the snapshot holds only the
+  entities publish N touched (plus newly reachable ones). Every other block
+  entry is passed through from ``previous`` as stored bytes. This is exact because a block's entry depends only on its own
   version, its version history and its children's membership, and Learning Core
   records every change of those in publish N (version changes, soft deletes,
   and side-effect records up every ancestor of an unpinned child).
@@ -20,14 +20,19 @@ One function serves both compile modes:
 Pinned entity-list rows break that last rule (a pinned child changes nothing
 in its parent's records), so a snapshot with pinned rows raises
 :class:`NeedsFullCompile` in incremental mode and is compiled in full.
+
+When publish N changes no block's *set* of children (content or settings
+edits, reorders), the blocks are the previous structure's blocks: the
+incremental compile then decodes only the entries it rebuilds and their
+children's edit info, so its cost follows the edit, not the course
+(ADR 0014). Otherwise it walks the tree, decoding the entries it passes.
 """
 from __future__ import annotations
 
-import copy
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from bson import ObjectId
@@ -125,7 +130,22 @@ class BuildResult:
     rebuilt: int  # block entries built from Learning Core data (the rest were copied from ``previous``)
 
 
-def build_structure(snapshot: Snapshot, *, previous: dict[str, Any] | None = None) -> BuildResult:
+class PreviousStructure(Protocol):
+    """The structure an incremental compile patches (``lc_modulestore.api.LazyStructure`` in production)."""
+
+    @property
+    def keys(self) -> list[Key]: ...
+
+    def __contains__(self, key: Key) -> bool: ...
+
+    def get(self, key: Key) -> dict[str, Any] | None:
+        """The entry as a private, decoded dict (None if absent)."""
+
+    def raw(self, key: Key) -> Any:
+        """The entry as stored, for passing through unchanged (``bson.encode`` copies its bytes)."""
+
+
+def build_structure(snapshot: Snapshot, *, previous: PreviousStructure | None = None) -> BuildResult:
     """
     Build the structure of ``snapshot`` (full), or patch ``previous`` with it (incremental).
 
@@ -135,9 +155,6 @@ def build_structure(snapshot: Snapshot, *, previous: dict[str, Any] | None = Non
     incremental = previous is not None
     fresh = snapshot.fresh
     key_entity = {key: entity for entity, key in snapshot.keys.items()}
-    prev_blocks: dict[Key, dict[str, Any]] = (
-        {(b["block_type"], b["block_id"]): b for b in previous["blocks"]} if previous is not None else {}
-    )
 
     def is_fresh(key: Key) -> bool:
         if not incremental:
@@ -153,73 +170,107 @@ def build_structure(snapshot: Snapshot, *, previous: dict[str, Any] | None = Non
             return snapshot.current[entity] is not None
         # Incremental: an entity publish N did not touch keeps the state the previous structure shows.
         key = snapshot.keys.get(entity)
-        return incremental and key is not None and key in prev_blocks and not is_fresh(key)
+        return incremental and key is not None and key in previous and not is_fresh(key)
 
     def version_of(entity: int) -> int | None:
         current = snapshot.current.get(entity)
         return current if current is not None else pinned_version.get(entity)
 
-    # Pass 1: which blocks the structure holds, and each block's children.
-    children_of: dict[Key, list[Key] | None] = {}
-    roots = [snapshot.root, *sorted(snapshot.detached)]
-    stack = list(reversed(roots))
-    while stack:
-        key = stack.pop()
-        if key in children_of:
-            continue
-        if is_fresh(key):
-            entity = key_entity.get(key)
-            if entity is None:
-                raise CompileError(f"Block {key[0]}/{key[1]} of {snapshot.course_key} has no Learning Core entity")
-            version = version_of(entity)
-            if version is None:
-                if key == snapshot.root:
-                    raise CompileError(
-                        f"The course root of {snapshot.course_key} is not "
-                        f"{'published' if snapshot.header.branch == PUBLISHED_BRANCH else 'in draft'} "
-                        f"as of log {snapshot.header.log_id}"
-                    )
-                continue  # a detached block deleted as of this log
-            data = snapshot.versions[version]
-            if data.rows is None:
-                children_of[key] = None
-                continue
-            kids: list[Key] = []
-            for child_entity, pinned in data.rows:
-                if pinned is not None:
-                    has_pins = True
-                    if incremental:
-                        raise NeedsFullCompile(f"{snapshot.course_key}: pinned rows in {key[0]}/{key[1]}")
-                    pinned_version.setdefault(child_entity, pinned)
-                elif not live(child_entity):
-                    continue  # deleted or unpublished as of this log
-                child_key = snapshot.keys.get(child_entity)
-                if child_key is None:
-                    raise CompileError(
-                        f"Child entity {child_entity} of {key[0]}/{key[1]} in {snapshot.course_key} "
-                        "is not in the course's usage-key map"
-                    )
-                kids.append(child_key)
-        else:
-            entry = prev_blocks.get(key)
-            if entry is None:
-                raise NeedsFullCompile(f"{snapshot.course_key}: {key[0]}/{key[1]} is neither fresh nor in the previous structure")
-            if "children" not in entry["fields"]:
-                children_of[key] = None
-                continue
-            kids = [(c[0], c[1]) for c in entry["fields"]["children"]]
-            for child_key in kids:
-                child_entity = key_entity.get(child_key)
-                if child_entity is not None and is_fresh(child_key) and snapshot.current.get(child_entity) is None:
-                    # Deleted, yet its unchanged parent still lists it: only a pinned row does that.
-                    raise NeedsFullCompile(f"{snapshot.course_key}: {child_key} deleted under unchanged {key}")
-        children_of[key] = kids
-        stack.extend(reversed(kids))
+    def fresh_children(key: Key, version: int) -> list[Key] | None:
+        """A fresh block's children as of the log (None for a leaf)."""
+        nonlocal has_pins
+        data = snapshot.versions[version]
+        if data.rows is None:
+            return None
+        kids: list[Key] = []
+        for child_entity, pinned in data.rows:
+            if pinned is not None:
+                has_pins = True
+                if incremental:
+                    raise NeedsFullCompile(f"{snapshot.course_key}: pinned rows in {key[0]}/{key[1]}")
+                pinned_version.setdefault(child_entity, pinned)
+            elif not live(child_entity):
+                continue  # deleted or unpublished as of this log
+            child_key = snapshot.keys.get(child_entity)
+            if child_key is None:
+                raise CompileError(
+                    f"Child entity {child_entity} of {key[0]}/{key[1]} in {snapshot.course_key} "
+                    "is not in the course's usage-key map"
+                )
+            kids.append(child_key)
+        return kids
 
-    # Pass 2: block entries (fresh ones built, the others copied) and definitions.
-    blocks: dict[Key, dict[str, Any]] = {}
+    def same_membership() -> bool:
+        """Incremental: publish N changed no block's set of children, so the structure holds the same blocks."""
+        for entity in fresh or ():
+            key = snapshot.keys.get(entity)
+            if key is None:
+                continue  # not in the course tree (reachable only through a changed parent, checked below)
+            version = snapshot.current.get(entity)
+            if key not in previous or version is None:
+                return False
+            kids = fresh_children(key, version)
+            old = previous.get(key)["fields"].get("children")
+            if (kids is None) != (old is None) or (kids is not None and set(kids) != {(t, i) for t, i in old}):
+                return False
+        return True
+
+    # Pass 1: which blocks the structure holds, and (for fresh ones) their children.
+    children_of: dict[Key, list[Key] | None] = {}
+    if incremental and same_membership():
+        # The common edit (content or settings of existing blocks, a reorder): no walk, no decoding.
+        for key in previous.keys:
+            children_of[key] = None
+        for entity in fresh or ():
+            key = snapshot.keys.get(entity)
+            if key is not None:
+                children_of[key] = fresh_children(key, snapshot.current[entity])
+    else:
+        roots = [snapshot.root, *sorted(snapshot.detached)]
+        stack = list(reversed(roots))
+        while stack:
+            key = stack.pop()
+            if key in children_of:
+                continue
+            if is_fresh(key):
+                entity = key_entity.get(key)
+                if entity is None:
+                    raise CompileError(
+                        f"Block {key[0]}/{key[1]} of {snapshot.course_key} has no Learning Core entity"
+                    )
+                version = version_of(entity)
+                if version is None:
+                    if key == snapshot.root:
+                        raise CompileError(
+                            f"The course root of {snapshot.course_key} is not "
+                            f"{'published' if snapshot.header.branch == PUBLISHED_BRANCH else 'in draft'} "
+                            f"as of log {snapshot.header.log_id}"
+                        )
+                    continue  # a detached block deleted as of this log
+                kids = fresh_children(key, version)
+            else:
+                entry = previous.get(key)
+                if entry is None:
+                    raise NeedsFullCompile(
+                        f"{snapshot.course_key}: {key[0]}/{key[1]} is neither fresh nor in the previous structure"
+                    )
+                if "children" not in entry["fields"]:
+                    children_of[key] = None
+                    continue
+                kids = [(c[0], c[1]) for c in entry["fields"]["children"]]
+                for child_key in kids:
+                    child_entity = key_entity.get(child_key)
+                    if child_entity is not None and is_fresh(child_key) and snapshot.current.get(child_entity) is None:
+                        # Deleted, yet its unchanged parent still lists it: only a pinned row does that.
+                        raise NeedsFullCompile(f"{snapshot.course_key}: {child_key} deleted under unchanged {key}")
+            children_of[key] = kids
+            if kids:
+                stack.extend(reversed(kids))
+
+    # Pass 2: block entries (fresh ones built, the others passed through as stored) and definitions.
+    blocks: dict[Key, Any] = {}
+    built: dict[Key, dict[str, Any]] = {}
     definitions: list[DefinitionSpec] = []
-    rebuilt = 0
     for key, kids in children_of.items():
         if is_fresh(key):
             entity = key_entity[key]
@@ -228,14 +279,18 @@ def build_structure(snapshot: Snapshot, *, previous: dict[str, Any] | None = Non
                 raise CompileError(
                     f"Version {data.version_num} of {key[0]}/{key[1]} in {snapshot.course_key} has no field data"
                 )
-            blocks[key] = _block_entry(snapshot, key, data, kids, snapshot.history.get(entity))
+            blocks[key] = built[key] = _block_entry(snapshot, key, data, kids, snapshot.history.get(entity))
             definitions.append(_definition(data))
-            rebuilt += 1
         else:
-            entry = copy.copy(prev_blocks[key])
-            entry["edit_info"] = dict(entry["edit_info"])
-            blocks[key] = entry
-    documents.with_subtree_edits(blocks)
+            blocks[key] = previous.raw(key)
+    if incremental:
+        # A block publish N did not touch has an untouched subtree (Learning Core records a side effect on
+        # every ancestor of a change), so its stored subtree edit is still right: refresh the built ones only.
+        documents.with_subtree_edits(
+            built, members=blocks, stored=lambda key: documents.stored_subtree_edit(previous.get(key)["edit_info"])
+        )
+    else:
+        documents.with_subtree_edits(built)
 
     header = snapshot.header
     branch = header.branch
@@ -253,7 +308,7 @@ def build_structure(snapshot: Snapshot, *, previous: dict[str, Any] | None = Non
         blocks=blocks.values(),
         assets=snapshot.assets,
     )
-    return BuildResult(document=document, definitions=definitions, has_pins=has_pins, rebuilt=rebuilt)
+    return BuildResult(document=document, definitions=definitions, has_pins=has_pins, rebuilt=len(built))
 
 
 def _sid(branch: str, log_uuid: UUID | None) -> ObjectId | None:

@@ -8,8 +8,10 @@ from .authoring import BlockData, CourseWriter, blocks_of, create_course, entity
 from .codec import (
     CorruptDocumentError,
     EncodedDocument,
+    LazyStructure,
     decode_definition,
     decode_structure,
+    decode_structure_lazily,
     encode_definition,
     encode_structure,
 )
@@ -58,6 +60,7 @@ __all__ = [
     "EncodedDocument",
     "FlagChangeRefusedError",
     "InvalidCourseKeyError",
+    "LazyStructure",
     "LcModulestoreError",
     "MongoCourseError",
     "MongoMigrationResult",
@@ -66,6 +69,7 @@ __all__ = [
     "create_course",
     "decode_definition",
     "decode_structure",
+    "decode_structure_lazily",
     "encode_definition",
     "encode_structure",
     "entity_code",
