@@ -12,7 +12,9 @@ and friends mixed in). Outside edx-platform we use:
   conditional, about, course_info, static_tab), declaring the fields the LMS
   reads from them with split's types;
 * any other installed XBlock found by its ``xblock.v1`` entry point;
-* :class:`GenericBlock` for anything else, so unknown types keep their fields.
+* :class:`GenericBlock` for anything else, so unknown types keep their fields;
+* :class:`ErrorBlock` in place of a block whose class cannot be built from its
+  stored data (the read path substitutes it, as split does).
 
 ``settings.LC_MODULESTORE_XBLOCK_CLASSES`` (``{block_type: "module:Class"}``)
 overrides the defaults. Every class is mixed with :class:`InheritanceMixin` and
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import html
 import importlib
 from typing import Any
 
@@ -240,6 +243,32 @@ class GenericBlock(_ContainerBlock):
         return Fragment(f'<div class="lc-generic-block" data-block-type="{self.scope_ids.block_type}"></div>')
 
 
+@XBlock.wants("user")
+class ErrorBlock(XBlock):
+    """
+    What a block becomes when its class cannot be built from its stored data (edx-platform's ``ErrorBlock``).
+
+    split does not let one bad block fail a whole course load: when constructing a
+    block raises, it serves this instead, with the block type ``error`` and the
+    original block id, the original data kept as JSON in ``contents`` and the
+    failure in ``error_msg``. Staff see both; learners see only that something is
+    missing. It has no children, so a broken container hides its subtree, as in split.
+    """
+
+    contents = String(scope=Scope.content, default="")
+    error_msg = String(scope=Scope.content, default="Error not available")
+
+    def student_view(self, context: dict | None = None) -> Fragment:
+        user_service = self.runtime.service(self, "user")
+        user = user_service.get_current_user() if user_service is not None else None
+        if user is not None and user.opt_attrs.get("edx-platform.user_is_staff"):
+            return Fragment(
+                '<div class="lc-error-block"><p>This block could not be loaded.</p>'
+                f"<pre>{html.escape(self.error_msg)}</pre><pre>{html.escape(self.contents)}</pre></div>"
+            )
+        return Fragment('<div class="lc-error-block"><p>This content is not available.</p></div>')
+
+
 def _html_subclass(name: str, doc: str, **fields: Field) -> type[XBlock]:
     from xblocks_contrib import HtmlBlock
 
@@ -312,6 +341,11 @@ def load_block_class(block_type: str) -> type[XBlock]:
     return _MIXINS.mix(_unmixed_class(block_type) or GenericBlock)
 
 
+def load_error_block_class() -> type[XBlock]:
+    """:class:`ErrorBlock` with the Open edX mixins, as every other block class gets them."""
+    return _MIXINS.mix(ErrorBlock)
+
+
 def storable_value(field: Field, value: Any) -> Any:
     """A field value as split stores it: ``field.to_json(value)``, except datetimes, which stay datetimes."""
     if value is None or isinstance(value, datetime.datetime):
@@ -323,10 +357,12 @@ __all__ = [
     "DEFAULT_BLOCK_CLASSES",
     "DEFAULT_START_DATE",
     "INHERITABLE_FIELD_NAMES",
+    "ErrorBlock",
     "GenericBlock",
     "InheritanceMixin",
     "OpenEdxBlockMixin",
     "is_known_block_type",
     "load_block_class",
+    "load_error_block_class",
     "storable_value",
 ]

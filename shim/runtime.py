@@ -15,7 +15,10 @@ One :class:`CourseRuntime` serves one structure of one course branch. It turns
 * split's inheritance: an unset inheritable field (``INHERITABLE_FIELD_NAMES``)
   reads the nearest ancestor that sets it; other fields fall back to template
   defaults, then to the field default;
-* writes kept in memory on the block's own field data (the store never persists).
+* writes kept in memory on the block's own field data (the store never persists);
+* a block whose class cannot be built from its data (the class fails to load, its
+  ``__init__`` raises, a stored setting does not deserialize) is served as an
+  ``ErrorBlock`` (type ``error``, same id), as split's ``xblock_from_json`` does (ADR 0013).
 
 Services (infrastructure §4): ``field-data``, ``user``, ``cache``, ``sandbox``,
 ``xqueue``, ``replace_urls``, ``i18n``, plus any passed in; ``resources_fs`` is
@@ -24,9 +27,11 @@ an OSFS at ``LC_MODULESTORE_FS_ROOT/<org>/<course>/<run>``, created as split doe
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import os
 import re
+import traceback
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -35,13 +40,13 @@ from django.core.cache import caches
 from fs.osfs import OSFS
 from opaque_keys.edx.locator import DefinitionLocator
 from xblock.core import XBlockMixin
-from xblock.field_data import FieldData
-from xblock.fields import Reference, ReferenceList, ReferenceValueDict, Scope, ScopeIds
+from xblock.field_data import DictFieldData, FieldData
+from xblock.fields import Reference, ReferenceList, ReferenceValueDict, Scope, ScopeIds, String
 from django.contrib.auth.models import AnonymousUser
 from xblock.reference.user_service import UserService, XBlockUser
 from xblock.runtime import MemoryIdManager, Runtime
 
-from lc_modulestore.blocks import INHERITABLE_FIELD_NAMES, load_block_class
+from lc_modulestore.blocks import INHERITABLE_FIELD_NAMES, load_block_class, load_error_block_class
 
 from .exceptions import ItemNotFoundError
 from .split_types import BlockData, BlockKey
@@ -324,6 +329,8 @@ class CourseRuntime(Runtime):
         # live ancestor blocks (split's InheritingFieldData) instead of the structure map.
         self.has_local_writes = False
         self.block_cache: dict[BlockKey, Any] | None = None  # set by the store inside bulk_operations
+        self._constructing: dict[Any, BlockFieldData] = {}  # field data of blocks inside their __init__
+        self._checked_settings: set[BlockKey] = set()  # blocks whose stored settings deserialize
         root = fs_root or settings.LC_MODULESTORE_FS_ROOT
         parts = [course_key.org, course_key.course, course_key.run] if course_key.org else [str(entry.version_guid)]
         parts = [str(p) for p in parts]
@@ -405,6 +412,14 @@ class CourseRuntime(Runtime):
         return self.load_block(BlockKey(usage_id.block_type, usage_id.block_id), for_parent=for_parent)
 
     def load_block(self, block_key: BlockKey, for_parent=None):
+        """
+        The XBlock for ``block_key``, or an ``ErrorBlock`` in its place if its class cannot be built.
+
+        Like split's ``xblock_from_json``, a block whose class fails to load or
+        construct (or, here, refuses one of its stored settings) does not fail
+        the course: it is served as an ``error`` block that keeps its data and
+        names the failure, and the rest of the course reads as usual.
+        """
         if self.block_cache is not None and block_key in self.block_cache:
             return self.block_cache[block_key]
         block_data = self.structure["blocks"].get(block_key)
@@ -412,10 +427,16 @@ class CourseRuntime(Runtime):
             raise ItemNotFoundError(self.usage_key(block_key))
         if block_data.definition is None:
             raise ValueError(f"Block {block_key.type}/{block_key.id} of {self.course_key} has no definition")
-        cls = load_block_class(block_data.block_type or block_key.type)
-        scope_ids = ScopeIds(None, block_key.type, block_data.definition, self.usage_key(block_key))
-        block = self.construct_xblock_from_class(cls, scope_ids, for_parent=for_parent)
-        block._lc_field_data = BlockFieldData(self, block_key, block_data)
+        try:
+            block = self._construct(block_key, block_data, for_parent)
+        except Exception as exc:  # whatever a block class raises: served as an ErrorBlock
+            log.warning("Block %s/%s of %s could not be loaded; serving an ErrorBlock", block_key.type,
+                        block_key.id, self.course_key, exc_info=True)
+            block = self._error_block(block_key, block_data, exc, for_parent)
+            block.course_version = self.course_entry.version_guid
+            if self.block_cache is not None:
+                self.block_cache[block_key] = block
+            return block
         edit_info = block_data.edit_info
         block._edited_by = block.edited_by = edit_info.edited_by
         block._edited_on = block.edited_on = edit_info.edited_on
@@ -428,12 +449,68 @@ class CourseRuntime(Runtime):
             self.block_cache[block_key] = block
         return block
 
+    def _construct(self, block_key: BlockKey, block_data: BlockData, for_parent):
+        """Build the block with its field data (available to its ``__init__``) and check its stored settings."""
+        cls = load_block_class(block_data.block_type or block_key.type)
+        usage_key = self.usage_key(block_key)
+        scope_ids = ScopeIds(None, block_key.type, block_data.definition, usage_key)
+        field_data = BlockFieldData(self, block_key, block_data)
+        self._constructing[usage_key] = field_data
+        try:
+            block = self.construct_xblock_from_class(cls, scope_ids, for_parent=for_parent)
+        finally:
+            del self._constructing[usage_key]
+        block._lc_field_data = field_data
+        if block_key not in self._checked_settings:
+            self._check_settings(block, block_data)
+            self._checked_settings.add(block_key)
+        return block
+
+    def _check_settings(self, block, block_data: BlockData) -> None:
+        """
+        Deserialize every stored setting the class declares, so that a value it refuses fails the load.
+
+        edx-platform's classes read most of their settings while being built, so a
+        bad value there turns the block into an ErrorBlock at load; ours are light
+        and read lazily, so the check is explicit. Content fields stay lazy (their
+        definitions are not loaded for this): a bad one raises when it is read, as in split.
+        """
+        for name, value in block_data.fields.items():
+            field = block.fields.get(name)
+            if field is None or field.scope != Scope.settings or value is None:
+                continue
+            if isinstance(value, str) and isinstance(field, String):
+                continue  # always accepted; skips sanitizing large texts (CAPA markdown) for nothing
+            field.from_json(self.convert_reference(field, value))
+
+    def _error_block(self, block_key: BlockKey, block_data: BlockData, exc: Exception, for_parent):
+        """split's substitute for a block that cannot be built: type ``error``, same id, data and failure kept."""
+        usage_key = self.usage_key(BlockKey("error", block_key.id))
+        course_key = self.course_entry.course_key
+        course = f"{course_key.version_agnostic().for_branch(None)} ({course_key.branch})" if course_key.org \
+            else str(course_key)
+        message = (
+            f"{block_key.type}/{block_key.id} of {course} could not be loaded: "
+            f"{type(exc).__name__}: {exc}\n\n{''.join(traceback.format_exception(exc))}"
+        )
+        contents = json.dumps(
+            {"block_type": block_key.type, "block_id": block_key.id, "definition": block_data.definition,
+             "fields": block_data.fields, "defaults": block_data.defaults},
+            indent=4, sort_keys=True, default=str,
+        )
+        scope_ids = ScopeIds(None, "error", usage_key, usage_key)
+        block = self.construct_xblock_from_class(load_error_block_class(), scope_ids, for_parent=for_parent)
+        block._lc_field_data = DictFieldData({"error_msg": message, "contents": contents})
+        return block
+
     def service(self, block, service_name):
         if service_name in ("field-data", "field-data-unbound"):
             bound = block.__dict__.get("_bound_field_data")
             if bound is not None and service_name == "field-data":
                 return bound  # the LMS's per-user wrapper, set by bind_for_student
             field_data = block.__dict__.get("_lc_field_data")
+            if field_data is None:  # still in its __init__
+                field_data = self._constructing.get(block.scope_ids.usage_id)
             if field_data is None:
                 raise RuntimeError(f"{block.scope_ids.usage_id} was not built by this runtime")
             return field_data

@@ -13,7 +13,7 @@ Two rules (ADR 0004):
   attributes and policy values become fields. An attribute the class declares
   is typed by that field (edx-platform's ``deserialize_field`` then
   ``from_json``) and goes to the field's scope; an undeclared one is a setting,
-  JSON-looking values decoded. A leaf's inner XML is its content ``data``.
+  JSON-looking values decoded. A leaf's inner XML is its content ``data`` (a ``data`` attribute when it has none).
 
 Every value is stored in split's form (:func:`~lc_modulestore.blocks.storable_value`):
 ``field.to_json(value)``, datetimes kept as datetimes.
@@ -277,12 +277,16 @@ class FieldRealizer:
                 target[name] = storable_value(field, typed)
             else:
                 xml_attributes[name] = value
+        if not node.is_container:
+            # A leaf's inner XML is its content ``data``; an explicit ``data`` attribute
+            # (drag-and-drop-v2 keeps its JSON there) only stands when there is no inner XML.
+            data = _inner_xml(element)
+            if data and "data" in content:
+                xml_attributes["data"] = content["data"]  # both given: keep the attribute, verbatim
+            if data or ("data" in cls.fields and "data" not in content):
+                content["data"] = data
         if xml_attributes:
             settings["xml_attributes"] = {**settings.get("xml_attributes", {}), **xml_attributes}
-        if not node.is_container:
-            data = _inner_xml(element)
-            if data or "data" in cls.fields:
-                content["data"] = data
         return settings, content
 
     def _leaf_olx(self, node: OlxNode) -> str:

@@ -18,13 +18,12 @@ from edx_django_utils.cache import RequestCache
 from opaque_keys.edx.keys import CourseKey
 from xblock.reference.user_service import XBlockUser
 
-from compiler import api as compiler_api
 from fixtures.synthetic import build_synthetic_course
-from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH
 from lc_modulestore.flags import set_course_override, use_learning_core
 from lc_modulestore.olx.api import import_olx
 from shim import api as shim_api
 from shim.runtime import StaticUserService
+from tests.demo_course import compile_both_branches
 
 NOW = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
 FIXTURE_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "olx" / "full"
@@ -40,8 +39,7 @@ class LmsCourse:
 
 def enable_and_compile(course_key: str) -> None:
     """Compile both branches (the on-commit signal never fires inside a test transaction) and turn the flag on."""
-    for branch in (PUBLISHED_BRANCH, DRAFT_BRANCH):
-        compiler_api.compile_course(course_key, branch=branch, full=True)
+    compile_both_branches(course_key)
     set_course_override(course_key, True, force=True, note="LMS path tests: no Mongo original to verify against")
     assert use_learning_core(course_key)
 

@@ -16,26 +16,19 @@ from lxml import etree
 from opaque_keys.edx.keys import CourseKey
 
 from lc_modulestore.olx.api import import_olx
+from tests.demo_course import DEMO_COURSE_KEY, demo_course_dir
 
 from .conftest import NOW, enable_and_compile, lms_modulestore
 from .lms import collect_block_structure, course_overview_fields, get_course_by_id, path_to_location, \
     render_student_view
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
-KEY = "course-v1:OpenedX+DemoX+DemoCourse"
-
-
-def _course_dir() -> Path | None:
-    base = Path(settings.LC_DEMO_COURSE_DIR)
-    for candidate in (base, base / "course"):
-        if (candidate / "course.xml").is_file():
-            return candidate
-    return None
+KEY = DEMO_COURSE_KEY
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    course_dir = _course_dir()
+    course_dir = demo_course_dir()
     if course_dir is None:
         pytest.skip(f"demo course not found under {settings.LC_DEMO_COURSE_DIR}")
     with django_db_blocker.unblock():

@@ -16,20 +16,20 @@ from openedx_content.models_api import PublishableEntityVersion, PublishLog
 
 from lc_modulestore.models import CourseAsset, CourseBlock
 from lc_modulestore.olx.api import import_olx
+from tests.demo_course import DEMO_COURSE_KEY, demo_course_dir
 
 from .helpers import course, entity_children, fields, version
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
-KEY = "course-v1:OpenedX+DemoX+DemoCourse"
+KEY = DEMO_COURSE_KEY
 CONTAINERS = {"course", "chapter", "sequential", "vertical", "library_content"}
 
 
 def _course_dir() -> Path:
-    base = Path(settings.LC_DEMO_COURSE_DIR)
-    for candidate in (base, base / "course"):
-        if (candidate / "course.xml").is_file():
-            return candidate
-    pytest.skip(f"demo course not found under {base}")
+    course_dir = demo_course_dir()
+    if course_dir is None:
+        pytest.skip(f"demo course not found under {settings.LC_DEMO_COURSE_DIR}")
+    return course_dir
 
 
 def _expected_outline(course_dir: Path):
