@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import struct
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -286,11 +286,13 @@ def structure_document(
     original_version: ObjectId,
     edited_by: int,
     edited_on: datetime.datetime,
-    blocks: Iterable[dict[str, Any]],
+    blocks: Mapping[tuple[str, str], Any],
     assets: Mapping[str, list[dict[str, Any]]],
 ) -> dict[str, Any]:
     """
-    A structure document in split's on-disk form (``blocks`` is a list, sorted by block key).
+    A structure document in split's on-disk form: ``blocks`` (entries by key) becomes a list sorted by key.
+
+    An entry may be a ``RawBSONDocument`` (an incremental compile passes unchanged entries through as stored).
     """
     return {
         "_id": structure,
@@ -299,7 +301,7 @@ def structure_document(
         "original_version": original_version,
         "edited_by": edited_by,
         "edited_on": bson_datetime(edited_on),
-        "blocks": sorted(blocks, key=lambda b: (b["block_type"], b["block_id"])),
+        "blocks": [blocks[key] for key in sorted(blocks)],
         "schema_version": SCHEMA_VERSION,
         "assets": {t: sorted(assets[t], key=lambda a: a["filename"]) for t in sorted(assets)},
     }

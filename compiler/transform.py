@@ -305,7 +305,7 @@ def build_structure(snapshot: Snapshot, *, previous: PreviousStructure | None = 
         original_version=documents.structure_id(branch=branch, log_uuid=header.original_log_uuid),
         edited_by=header.edited_by,
         edited_on=header.edited_on,
-        blocks=blocks.values(),
+        blocks=blocks,
         assets=snapshot.assets,
     )
     return BuildResult(document=document, definitions=definitions, has_pins=has_pins, rebuilt=len(built))

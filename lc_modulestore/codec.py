@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import struct
+import re
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -62,87 +62,82 @@ def decode_structure(data: bytes, expected_checksum: str, *, what: str) -> dict[
 
 
 _RAW_CODEC_OPTIONS = CodecOptions(document_class=RawBSONDocument, tz_aware=True, tzinfo=datetime.timezone.utc)
-
-
-class RawBlock(RawBSONDocument):
-    """
-    One stored ``blocks`` entry kept as its BSON bytes, with its ``(block_type, block_id)`` read up front.
-
-    ``bson.encode`` copies a raw document's bytes as they are, so a structure
-    rebuilt around unchanged entries costs a copy for them, not a decode and a
-    re-encode. Reading ``block_type``/``block_id`` does not inflate the entry.
-    """
-
-    __slots__ = ("key",)
-
-    def __init__(self, raw: bytes, codec_options: CodecOptions | None = None) -> None:
-        super().__init__(raw, codec_options)
-        self.key: tuple[str, str] = _leading_key(raw) or (super().__getitem__("block_type"),
-                                                           super().__getitem__("block_id"))
-
-    def __getitem__(self, item: str) -> Any:
-        if item == "block_type":
-            return self.key[0]
-        if item == "block_id":
-            return self.key[1]
-        return super().__getitem__(item)
+_TYPE_ELEMENT = b"\x02block_type\x00"
+_ID_ELEMENT = b"\x02block_id\x00"
 
 
 def _leading_key(raw: bytes) -> tuple[str, str] | None:
-    """``(block_type, block_id)`` when they are the entry's first two string elements (as the compiler writes)."""
-    found = {}
-    position = 4
-    for _ in range(2):
-        if raw[position] != 0x02:  # not a string
-            return None
-        end = raw.index(b"\0", position + 1)
-        name = raw[position + 1:end]
-        (length,) = struct.unpack_from("<i", raw, end + 1)
-        found[name] = raw[end + 5:end + 4 + length].decode()
-        position = end + 5 + length
-    if found.keys() != {b"block_type", b"block_id"}:
+    """``(block_type, block_id)`` when they are an entry's first two elements (as the compiler writes them)."""
+    if raw[4:16] != _TYPE_ELEMENT:
         return None
-    return found[b"block_type"], found[b"block_id"]
+    end = 20 + int.from_bytes(raw[16:20], "little")
+    if raw[end:end + 10] != _ID_ELEMENT:
+        return None
+    length = int.from_bytes(raw[end + 10:end + 14], "little")
+    return raw[20:end - 1].decode(), raw[end + 14:end + 13 + length].decode()
+
+
+# An entry of the blocks array as the compiler writes it: element "<index>", then the document starting
+# with its block_type and block_id strings.
+_ENTRY_HEAD = re.compile(
+    rb"\x03(\d+)\x00.{4}\x02block_type\x00.{4}([^\x00]*)\x00\x02block_id\x00.{4}([^\x00]*)\x00", re.DOTALL
+)
+
+
+def _array_keys(raw: bytes, count: int) -> list[tuple[str, str]] | None:
+    """
+    Every entry's key in one regex pass over the structure, or None unless that finds exactly the array's
+    elements "0" … "count-1" in order (so a look-alike inside a field value cannot be taken for an entry).
+    """
+    found = _ENTRY_HEAD.findall(raw)
+    if len(found) != count or any(int(index) != i for i, (index, _, _) in enumerate(found)):
+        return None
+    return [(block_type.decode(), block_id.decode()) for _, block_type, block_id in found]
 
 
 class LazyStructure:
     """
-    A stored structure whose ``blocks`` stay BSON bytes until asked for.
+    A stored structure whose ``blocks`` stay BSON bytes (``RawBSONDocument``) until asked for.
 
     The compiler's incremental path patches the previous structure: it needs
     every block's key, a few entries decoded, and the rest passed through
-    untouched. Decoding 10k entries into dicts (and encoding them again) would
-    cost more than the patch itself.
+    untouched (``bson.encode`` copies a raw document's bytes as they are).
+    Decoding 10k entries into dicts and encoding them again would cost more
+    than the patch itself. Keys are read from each entry's leading
+    ``block_type``/``block_id`` elements without decoding the rest.
     """
 
     def __init__(self, raw: bytes, *, what: str) -> None:
         self.what = what
         try:
-            top = bson.decode(raw, codec_options=_RAW_CODEC_OPTIONS)
-            self.blocks: list[RawBlock] = [RawBlock(b.raw, _RAW_CODEC_OPTIONS) for b in top["blocks"]]
-        except (bson.errors.BSONError, KeyError, IndexError, ValueError, struct.error) as exc:
+            entries = bson.decode(raw, codec_options=_RAW_CODEC_OPTIONS)["blocks"]
+            keys = _array_keys(raw, len(entries)) or [
+                _leading_key(entry.raw) or (entry["block_type"], entry["block_id"]) for entry in entries
+            ]
+            self._by_key: dict[tuple[str, str], RawBSONDocument] = dict(zip(keys, entries, strict=True))
+        except (bson.errors.BSONError, KeyError, IndexError, ValueError) as exc:
             raise CorruptDocumentError(f"Stored structure of {what} does not decode: {exc!r}") from exc
-        self._by_key = {block.key: block for block in self.blocks}
         self._decoded: dict[tuple[str, str], dict[str, Any]] = {}
 
     @property
     def keys(self) -> list[tuple[str, str]]:
         """Block keys in stored order."""
-        return [block.key for block in self.blocks]
+        return list(self._by_key)
 
     def __contains__(self, key: tuple[str, str]) -> bool:
         return key in self._by_key
 
-    def raw(self, key: tuple[str, str]) -> RawBlock:
+    def raw(self, key: tuple[str, str]) -> RawBSONDocument:
+        """The entry as stored."""
         return self._by_key[key]
 
     def get(self, key: tuple[str, str]) -> dict[str, Any] | None:
         """The entry of ``key`` as a plain (decoded, private) dict, or None when the structure lacks it."""
         if key not in self._decoded:
-            block = self._by_key.get(key)
-            if block is None:
+            entry = self._by_key.get(key)
+            if entry is None:
                 return None
-            self._decoded[key] = bson.decode(block.raw, codec_options=BSON_CODEC_OPTIONS)
+            self._decoded[key] = bson.decode(entry.raw, codec_options=BSON_CODEC_OPTIONS)
         return self._decoded[key]
 
 
