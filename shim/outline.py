@@ -6,25 +6,59 @@ Pure functions over split's in-memory structure (``{'root': BlockKey,
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from typing import Any
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .enums import DETACHED_XBLOCK_TYPES
 from .split_types import BlockKey
 
 ROOT_TYPES = ("course", "library")
 
+T = TypeVar("T")
+#: Structures are immutable once compiled, so what is derived from one holds as long as the object lives.
+#: Keyed by id() with the structure itself kept in the value (an id is not reused while the object lives).
+_DERIVED: OrderedDict[tuple[int, str], tuple[dict[str, Any], Any]] = OrderedDict()
+_DERIVED_MAX = 64
+_DERIVED_LOCK = threading.Lock()
+
+
+def _per_structure(structure: dict[str, Any], name: str, compute: Callable[[dict[str, Any]], T]) -> T:
+    """``compute(structure)`` once per structure object (a warm ``path_to_location`` is then O(depth))."""
+    key = (id(structure), name)
+    with _DERIVED_LOCK:
+        hit = _DERIVED.get(key)
+        if hit is not None and hit[0] is structure:
+            _DERIVED.move_to_end(key)
+            return hit[1]
+    value = compute(structure)
+    with _DERIVED_LOCK:
+        _DERIVED[key] = (structure, value)
+        while len(_DERIVED) > _DERIVED_MAX:
+            _DERIVED.popitem(last=False)
+    return value
+
 
 def parents_map(structure: dict[str, Any]) -> dict[BlockKey, list[BlockKey]]:
-    """``{child: [every parent listing it]}``, parents in structure order."""
+    """``{child: [every parent listing it]}``, parents in structure order (computed once per structure)."""
+    return _per_structure(structure, "parents", _parents_map)
+
+
+def _parents_map(structure: dict[str, Any]) -> dict[BlockKey, list[BlockKey]]:
     parents: dict[BlockKey, list[BlockKey]] = defaultdict(list)
     for parent_key, block in structure["blocks"].items():
         for child in block.fields.get("children", []):
             parents[BlockKey(*child)].append(parent_key)
-    return parents
+    return dict(parents)
 
 
-def anchored_blocks(structure: dict[str, Any]) -> set[BlockKey]:
+def anchored_blocks(structure: dict[str, Any]) -> frozenset[BlockKey]:
+    """Every block with a path to the root (computed once per structure): see :func:`_anchored_blocks`."""
+    return _per_structure(structure, "anchored", _anchored_blocks)
+
+
+def _anchored_blocks(structure: dict[str, Any]) -> frozenset[BlockKey]:
     """
     Every block with a path to the root: split's ``has_path_to_root`` for all blocks at once.
 
@@ -44,7 +78,7 @@ def anchored_blocks(structure: dict[str, Any]) -> set[BlockKey]:
         seen.add(key)
         if key in blocks:
             todo.extend(BlockKey(*c) for c in blocks[key].fields.get("children", []))
-    return seen
+    return frozenset(seen)
 
 
 def parent_with_path_to_root(structure: dict[str, Any], block_key: BlockKey) -> BlockKey | None:
