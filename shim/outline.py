@@ -49,9 +49,28 @@ def anchored_blocks(structure: dict[str, Any]) -> set[BlockKey]:
 
 def parent_with_path_to_root(structure: dict[str, Any], block_key: BlockKey) -> BlockKey | None:
     """Split's parent: the alphabetically least (type, id) parent that has a path to the root."""
+    return parents_with_path_to_root(structure).get(block_key)
+
+
+def parents_with_path_to_root(structure: dict[str, Any]) -> dict[BlockKey, BlockKey]:
+    """
+    :func:`parent_with_path_to_root` of every block that has such a parent, in one pass over the structure.
+
+    Finding one block's parent already costs a walk of the whole structure (as
+    in split, which scans every block for ``children`` containing it), so a
+    caller asking for many blocks of one structure builds this map once.
+    """
     anchored = anchored_blocks(structure)
-    candidates = [p for p in parents_map(structure).get(block_key, []) if p in anchored]
-    return min(candidates, key=lambda p: (p.type, p.id)) if candidates else None
+    parents: dict[BlockKey, BlockKey] = {}
+    for parent_key, block in structure["blocks"].items():
+        if parent_key not in anchored:
+            continue
+        for child in block.fields.get("children", []):
+            child_key = BlockKey(*child)
+            current = parents.get(child_key)
+            if current is None or (parent_key.type, parent_key.id) < (current.type, current.id):
+                parents[child_key] = parent_key
+    return parents
 
 
 def orphans(structure: dict[str, Any]) -> list[BlockKey]:
@@ -85,4 +104,11 @@ def descendants(structure: dict[str, Any], roots: list[BlockKey], depth: int | N
     return list(seen)
 
 
-__all__ = ["anchored_blocks", "descendants", "orphans", "parent_with_path_to_root", "parents_map"]
+__all__ = [
+    "anchored_blocks",
+    "descendants",
+    "orphans",
+    "parent_with_path_to_root",
+    "parents_map",
+    "parents_with_path_to_root",
+]
