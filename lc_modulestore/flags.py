@@ -125,8 +125,8 @@ USE_LEARNING_CORE = CourseWaffleFlag("lc_modulestore.use_learning_core", __name_
 # .. toggle_implementation: CourseWaffleFlag
 # .. toggle_default: False
 # .. toggle_description: For a course still served from split in Mongo, repeat the router's reads on Learning Core,
-#   compare the answers block by block and log + count every mismatch (``ShadowMismatch`` rows, ``lc_shadow_report``,
-#   the course admin). The response is always Mongo's; a failing Learning Core read is counted, never raised.
+#   compare the answers block by block, count every compared read (``ShadowReadCount``) and log + store every
+#   mismatch (``ShadowMismatch`` rows, ``lc_shadow_report``, the course admin). The response is always Mongo's; a failing Learning Core read is counted, never raised.
 #   No effect on courses served from Learning Core. Per course or org like use_learning_core (``lc_flag --shadow``),
 #   with no verify gate: shadowing is how a course earns confidence before the switch. See ADR 0009.
 # .. toggle_use_cases: temporary, open_edx

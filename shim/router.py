@@ -25,8 +25,10 @@ Routing rules:
 
 Shadow reads (ADR 0009): when the course is served from Mongo and ``shadow_enabled``
 says so, a read is repeated on the Learning Core store, compared
-(:mod:`shim.compare`) and mismatches are handed to ``report``. The response is
-always Mongo's, and a failing Learning Core read is reported, never raised.
+(:mod:`shim.compare`) and the outcome (no differences for a match, the
+differences, or the Learning Core error) is handed to ``report`` (ADR 0013:
+matches are counted too). The response is always Mongo's, and a failing
+Learning Core read is reported, never raised.
 """
 from __future__ import annotations
 
@@ -111,7 +113,8 @@ class RouterModuleStore:
     ``use_learning_core`` defaults to :func:`lc_modulestore.api.use_learning_core`
     (request-cached CourseWaffleFlag). ``shadow_enabled(course_key)`` and
     ``report(course_key, method, differences, error)`` switch on and receive
-    shadow reads (both None: no shadow reads).
+    shadow reads (both None: no shadow reads); ``report`` gets every compared
+    read, a match as no differences and no error.
     """
 
     def __init__(
@@ -170,11 +173,10 @@ class RouterModuleStore:
             error = None
         except Exception as exc:  # noqa: BLE001 - reported as a shadow failure, never raised
             diffs, error = [], exc
-        if diffs or error is not None:
-            try:
-                self.report(course_key.for_branch(None), name, diffs, error)
-            except Exception:  # noqa: BLE001
-                log.exception("Shadow-read report failed for %s %s", course_key, name)
+        try:  # every compared read, so matches are counted too (empty diffs, no error)
+            self.report(course_key.for_branch(None), name, diffs, error)
+        except Exception:  # noqa: BLE001
+            log.exception("Shadow-read report failed for %s %s", course_key, name)
 
     def _route(self, name: str, position: int | None, keyword: str | None, args: tuple, kwargs: dict) -> Any:
         course_key = course_key_of(_argument(args, kwargs, position, keyword))
