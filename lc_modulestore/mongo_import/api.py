@@ -252,6 +252,7 @@ def _update(
 
 
 def _live_blocks(course: LearningCoreCourse) -> set[BlockKey]:
+    """The course's blocks whose draft is not deleted."""
     live = Draft.objects.filter(entity__course_block__course=course, version__isnull=False).values_list(
         "entity__course_block__block_type", "entity__course_block__block_id"
     )
@@ -325,13 +326,9 @@ def _save_blocks(
     with content_api.bulk_draft_changes_for(course.learning_package_id, changed_by=created_by, changed_at=now):
         for data in blocks:
             writer.save_block(data)
-        live = Draft.objects.filter(entity__course_block__course=course, version__isnull=False).values_list(
-            "entity__course_block__block_type", "entity__course_block__block_id"
-        )
-        for block_type, block_id in list(live):
-            if BlockKey(block_type, block_id) not in wanted:
-                writer.delete_block(BlockKey(block_type, block_id))
-                deleted += 1
+        for block_key in _live_blocks(course) - wanted:
+            writer.delete_block(block_key)
+            deleted += 1
     return writer.stats, deleted
 
 
