@@ -11,8 +11,10 @@ from .models import (
     LearningCoreCourse,
     OrgFlagOverride,
     ShadowMismatch,
+    ShadowReadCount,
     VerifyRun,
 )
+from .shadow import shadow_read_totals
 
 _HEAD_FIELDS = ("objectid", "compiled_at", "block_count", "raw_size", "stored_size", "full_compile", "compile_ms")
 
@@ -39,16 +41,19 @@ class LearningCoreCourseAdmin(admin.ModelAdmin):
     One page per course with what an operator needs before and after switching it.
 
     Where it is served from (and which override decided), whether reads are
-    shadowed and how many mismatches they found, each branch's compiled head
-    (id, when, size) and the latest verify run. Read-only: switching is done
-    with ``lc_flag`` or the override admins, which keep the audit trail.
+    shadowed, how many shadowed reads were compared and how many of them
+    disagreed, each branch's compiled head (id, when, size) and the latest
+    verify run. Read-only: switching is done with ``lc_flag`` or the override
+    admins, which keep the audit trail.
     """
 
-    list_display = ("course_key", "served_from", "published_head_summary", "latest_verify", "shadow_mismatches")
+    list_display = ("course_key", "served_from", "published_head_summary", "latest_verify", "shadow_reads_compared",
+                    "shadow_mismatches")
     search_fields = ("course_key", "org")
     readonly_fields = (
         "course_key", "org", "course", "run", "learning_package", "root", "created", "created_by",
-        "served_from", "shadow_reads", "shadow_mismatches", "published_head", "draft_head", "latest_verify",
+        "served_from", "shadow_reads", "shadow_reads_compared", "shadow_mismatches", "published_head", "draft_head",
+        "latest_verify",
         "latest_verify_summary",
     )
 
@@ -61,6 +66,10 @@ class LearningCoreCourseAdmin(admin.ModelAdmin):
     def shadow_reads(self, obj: LearningCoreCourse) -> str:
         status = flag_status(obj.course_key, flag=SHADOW_READS)
         return f"{'on' if status.enabled else 'off'} ({status.decided_by})"
+
+    @admin.display(description="shadow reads compared")
+    def shadow_reads_compared(self, obj: LearningCoreCourse) -> str:
+        return str(shadow_read_totals(obj.course_key))
 
     @admin.display(description="shadow mismatches")
     def shadow_mismatches(self, obj: LearningCoreCourse) -> int:
@@ -103,6 +112,20 @@ class ShadowMismatchAdmin(admin.ModelAdmin):
     ordering = ("-created", "-id")
     readonly_fields = ("course_key", "created", "method", "location", "field", "mongo_value", "learning_core_value",
                        "error")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ShadowReadCount)
+class ShadowReadCountAdmin(admin.ModelAdmin):
+    """Shadowed reads per course and method: how many were compared and how many disagreed (written by the router)."""
+
+    list_display = ("course_key", "method", "reads", "matched", "mismatched", "first_read", "last_read")
+    list_filter = ("method",)
+    search_fields = ("course_key",)
+    ordering = ("course_key", "method")
+    readonly_fields = ("course_key", "method", "reads", "mismatched", "first_read", "last_read")
 
     def has_add_permission(self, request):
         return False

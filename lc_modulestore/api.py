@@ -36,6 +36,7 @@ from .flags import (
     set_course_override,
     set_org_override,
     use_learning_core,
+    use_learning_core_for,
 )
 from .keys import BlockKey, parse_course_key
 from .models.compiled import DRAFT_BRANCH, PUBLISHED_BRANCH
@@ -84,4 +85,5 @@ __all__ = [
     "set_course_override",
     "set_org_override",
     "use_learning_core",
+    "use_learning_core_for",
 ]

@@ -30,6 +30,7 @@ from openedx_content.models_api import (
     PublishableEntity,
     PublishableEntityVersion,
     PublishLog,
+    Published,
     Section,
     Subsection,
     Unit,
@@ -372,6 +373,54 @@ class CourseWriter:
         return asset
 
 
+def published_state_matches(course: LearningCoreCourse, blocks: Iterable[BlockData]) -> bool:
+    """
+    True if publishing ``blocks`` would change nothing: every block published as is, nothing else published.
+
+    Re-importing an unchanged source (OLX or split) checks this first, so it
+    makes no new versions and no empty publish.
+    """
+    blocks = list(blocks)
+    if not blocks:
+        return False
+    rows = {
+        BlockKey(r.block_type, r.block_id): r
+        for r in CourseBlock.objects.filter(course=course).only("block_type", "block_id", "entity_id")
+    }
+    published = {
+        p.entity_id: p.version
+        for p in Published.objects.filter(entity__course_block__course=course).select_related("version")
+    }
+    wanted_entities = set()
+    for data in blocks:
+        row = rows.get(data.key)
+        if row is None or published.get(row.entity_id) is None:
+            return False
+        wanted_entities.add(row.entity_id)
+    if any(version is not None and entity not in wanted_entities for entity, version in published.items()):
+        return False
+    version_ids = [published[rows[data.key].entity_id].pk for data in blocks]
+    fields = {f.entity_version_id: f for f in BlockFieldData.objects.filter(entity_version_id__in=version_ids)}
+    olx = {
+        m.component_version_id: m.media.text
+        for m in ComponentVersionMedia.objects.filter(component_version_id__in=version_ids, path="block.xml")
+        .select_related("media")
+    }
+    for data in blocks:
+        version = published[rows[data.key].entity_id]
+        stored = fields.get(version.pk)
+        if (
+            stored is None
+            or version.title != data.title
+            or stored.settings != data.settings
+            or stored.content != data.content
+            or [tuple(c) for c in stored.children] != [tuple(c) for c in data.children]
+            or (data.olx is not None and olx.get(version.pk) != data.olx)
+        ):
+            return False
+    return True
+
+
 def _entities(entity_ids: list[int]) -> list[PublishableEntity]:
     """PublishableEntity rows for ``entity_ids``, in that order (one query)."""
     by_id = PublishableEntity.objects.in_bulk(entity_ids)
@@ -402,5 +451,6 @@ __all__ = [
     "entity_code",
     "get_course",
     "publish_course",
+    "published_state_matches",
     "blocks_of",
 ]

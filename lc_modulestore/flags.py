@@ -18,6 +18,7 @@ why and whether the verify gate was forced are kept forever.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -86,6 +87,48 @@ class CourseWaffleFlag(WaffleFlag):
         cache.set(cache_key, value)
         return value
 
+    def are_enabled(self, course_keys: Iterable[CourseKey | str]) -> dict[CourseLocator, bool]:
+        """
+        :meth:`is_enabled` of many courses at once: two queries in all for the ones not yet request-cached.
+
+        Listings (the router's ``get_courses``, ``get_course_summaries``) need the
+        answer for every course they list; asking one course at a time would
+        cost two queries per course. Same precedence and same request cache, so
+        later ``is_enabled`` calls of these courses cost nothing. Version-only
+        keys are left out of the result.
+        """
+        cache = RequestCache(FLAG_REQUEST_CACHE_NAMESPACE)
+        plain = {k for k in map(_plain_course_key, course_keys) if k is not None}
+        answers: dict[CourseLocator, bool] = {}
+        for key in plain:
+            cached = cache.get_cached_response(f"{self.name}:{key}")
+            if cached.is_found:
+                answers[key] = cached.value
+        missing = plain - set(answers)
+        if not missing:
+            return answers
+        course_choices: dict[CourseLocator, str] = {}
+        rows = (CourseFlagOverride.objects.filter(waffle_flag=self.name, course_id__in=missing)
+                .order_by("-change_date", "-id").values_list("course_id", "override_choice"))
+        for course_id, choice in rows:
+            course_choices.setdefault(course_id.for_branch(None), choice)  # the newest row per course wins
+        org_choices: dict[str, str] = {}
+        orgs = {k.org for k in missing if course_choices.get(k, OVERRIDE_UNSET) == OVERRIDE_UNSET}
+        if orgs:
+            rows = (OrgFlagOverride.objects.filter(waffle_flag=self.name, org__in=orgs)
+                    .order_by("-change_date", "-id").values_list("org", "override_choice"))
+            for org, choice in rows:
+                org_choices.setdefault(org, choice)
+        default: bool | None = None
+        for key in missing:
+            override = next((c for c in (course_choices.get(key), org_choices.get(key.org))
+                             if c not in (None, OVERRIDE_UNSET)), None)
+            if override is None and default is None:
+                default = super().is_enabled()
+            answers[key] = (override == OVERRIDE_ON) if override else bool(default)
+            cache.set(f"{self.name}:{key}", answers[key])
+        return answers
+
     def _course_override(self, key: CourseLocator) -> str | None:
         """'on'/'off' from the newest course override row; None when absent or unset."""
         choice = (
@@ -125,9 +168,9 @@ USE_LEARNING_CORE = CourseWaffleFlag("lc_modulestore.use_learning_core", __name_
 # .. toggle_implementation: CourseWaffleFlag
 # .. toggle_default: False
 # .. toggle_description: For a course still served from split in Mongo, repeat the router's reads on Learning Core,
-#   compare the answers block by block and log + count every mismatch (``ShadowMismatch`` rows, ``lc_shadow_report``,
-#   the course admin). The response is always Mongo's; a failing Learning Core read is counted, never raised.
-#   No effect on courses served from Learning Core. Per course or org like use_learning_core (``lc_flag --shadow``),
+#   compare the answers block by block, count every compared read (``ShadowReadCount``) and log + store every
+#   mismatch (``ShadowMismatch`` rows, ``lc_shadow_report``, the course admin). The response is always Mongo's; a
+#   failing Learning Core read is counted, never raised. No effect on courses served from Learning Core. Per course or org like use_learning_core (``lc_flag --shadow``),
 #   with no verify gate: shadowing is how a course earns confidence before the switch. See ADR 0009.
 # .. toggle_use_cases: temporary, open_edx
 # .. toggle_creation_date: 2026-11-25
@@ -152,6 +195,34 @@ def use_learning_core(course_key: CourseKey | str) -> bool:
     if not isinstance(course_key, CourseLocator) or course_key.deprecated:
         return False
     return USE_LEARNING_CORE.is_enabled(course_key)
+
+
+def use_learning_core_for(course_keys: Iterable[CourseKey | str]) -> dict[CourseKey, bool]:
+    """
+    :func:`use_learning_core` of many courses in two queries (request-cached like it), for listings.
+
+    Keys Learning Core never serves are False without a query; version-only
+    keys (rare in listings) are answered one by one. The result is keyed by
+    the keys as given.
+    """
+    answers: dict[CourseKey, bool] = {}
+    batched: dict[CourseKey, CourseLocator] = {}
+    for course_key in course_keys:
+        parsed = course_key
+        if isinstance(course_key, str):
+            try:
+                parsed = CourseKey.from_string(course_key)
+            except InvalidKeyError as exc:
+                raise InvalidCourseKeyError(f"{course_key!r} is not a course key") from exc
+        if not isinstance(parsed, CourseLocator) or parsed.deprecated:
+            answers[course_key] = False
+        elif parsed.org is None:
+            answers[course_key] = use_learning_core(parsed)
+        else:
+            batched[course_key] = _plain_course_key(parsed)
+    enabled = USE_LEARNING_CORE.are_enabled(batched.values())
+    answers.update({course_key: enabled[plain] for course_key, plain in batched.items()})
+    return answers
 
 
 def clear_flag_cache() -> None:
@@ -358,4 +429,5 @@ __all__ = [
     "set_course_override",
     "set_org_override",
     "use_learning_core",
+    "use_learning_core_for",
 ]

@@ -168,7 +168,14 @@ class _Comparison:
                     else self.enum.RevisionOption.draft_only)
         setting = self.enum.Branch.published_only if branch == PUBLISHED else self.enum.Branch.draft_preferred
         branch_key = self.key.for_branch(branch)
-        with self.mongo.branch_setting(setting, self.key), self.lc.branch_setting(setting, self.key):
+        # One bulk scope per store, as the LMS reads a course: each structure is read (or unpickled) once and
+        # each parent map built once, instead of once per block for parents, has_changes and published versions.
+        with (
+            self.mongo.branch_setting(setting, self.key),
+            self.lc.branch_setting(setting, self.key),
+            self.mongo.bulk_operations(self.key),
+            self.lc.bulk_operations(self.key),
+        ):
             mongo_blocks = {location_of(b): b for b in self.mongo.get_items(branch_key, lazy=False)}
             lc_blocks = {location_of(b): b for b in self.lc.get_items(branch_key, lazy=False)}
             for location in sorted(set(mongo_blocks) | set(lc_blocks)):

@@ -18,23 +18,27 @@ ROOT_TYPES = ("course", "library")
 
 T = TypeVar("T")
 #: Structures are immutable once compiled, so what is derived from one holds as long as the object lives.
-#: Keyed by id() with the structure itself kept in the value (an id is not reused while the object lives).
-_DERIVED: OrderedDict[tuple[int, str], tuple[dict[str, Any], Any]] = OrderedDict()
-_DERIVED_MAX = 64
+#: Keyed by id() with the structure itself kept in the value (an id is not reused while the object lives);
+#: a few structures only, since each entry keeps its structure alive.
+_DERIVED: OrderedDict[int, tuple[dict[str, Any], dict[str, Any]]] = OrderedDict()
+_DERIVED_MAX = 8
 _DERIVED_LOCK = threading.Lock()
 
 
 def _per_structure(structure: dict[str, Any], name: str, compute: Callable[[dict[str, Any]], T]) -> T:
     """``compute(structure)`` once per structure object (a warm ``path_to_location`` is then O(depth))."""
-    key = (id(structure), name)
     with _DERIVED_LOCK:
-        hit = _DERIVED.get(key)
+        hit = _DERIVED.get(id(structure))
         if hit is not None and hit[0] is structure:
-            _DERIVED.move_to_end(key)
-            return hit[1]
+            _DERIVED.move_to_end(id(structure))
+            if name in hit[1]:
+                return hit[1][name]
     value = compute(structure)
     with _DERIVED_LOCK:
-        _DERIVED[key] = (structure, value)
+        hit = _DERIVED.get(id(structure))
+        if hit is None or hit[0] is not structure:
+            hit = _DERIVED[id(structure)] = (structure, {})
+        hit[1][name] = value
         while len(_DERIVED) > _DERIVED_MAX:
             _DERIVED.popitem(last=False)
     return value
@@ -83,9 +87,32 @@ def _anchored_blocks(structure: dict[str, Any]) -> frozenset[BlockKey]:
 
 def parent_with_path_to_root(structure: dict[str, Any], block_key: BlockKey) -> BlockKey | None:
     """Split's parent: the alphabetically least (type, id) parent that has a path to the root."""
+    return parents_with_path_to_root(structure).get(block_key)
+
+
+def parents_with_path_to_root(structure: dict[str, Any]) -> dict[BlockKey, BlockKey]:
+    """
+    :func:`parent_with_path_to_root` of every block that has such a parent, in one pass over the structure.
+
+    Finding one block's parent already costs a walk of the whole structure (as
+    in split, which scans every block for ``children`` containing it), so the
+    map is built once per structure object.
+    """
+    return _per_structure(structure, "parent", _parents_with_path_to_root)
+
+
+def _parents_with_path_to_root(structure: dict[str, Any]) -> dict[BlockKey, BlockKey]:
     anchored = anchored_blocks(structure)
-    candidates = [p for p in parents_map(structure).get(block_key, []) if p in anchored]
-    return min(candidates, key=lambda p: (p.type, p.id)) if candidates else None
+    parents: dict[BlockKey, BlockKey] = {}
+    for parent_key, block in structure["blocks"].items():
+        if parent_key not in anchored:
+            continue
+        for child in block.fields.get("children", []):
+            child_key = BlockKey(*child)
+            current = parents.get(child_key)
+            if current is None or (parent_key.type, parent_key.id) < (current.type, current.id):
+                parents[child_key] = parent_key
+    return parents
 
 
 def orphans(structure: dict[str, Any]) -> list[BlockKey]:
@@ -119,4 +146,11 @@ def descendants(structure: dict[str, Any], roots: list[BlockKey], depth: int | N
     return list(seen)
 
 
-__all__ = ["anchored_blocks", "descendants", "orphans", "parent_with_path_to_root", "parents_map"]
+__all__ = [
+    "anchored_blocks",
+    "descendants",
+    "orphans",
+    "parent_with_path_to_root",
+    "parents_map",
+    "parents_with_path_to_root",
+]

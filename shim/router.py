@@ -25,8 +25,10 @@ Routing rules:
 
 Shadow reads (ADR 0009): when the course is served from Mongo and ``shadow_enabled``
 says so, a read is repeated on the Learning Core store, compared
-(:mod:`shim.compare`) and mismatches are handed to ``report``. The response is
-always Mongo's, and a failing Learning Core read is reported, never raised.
+(:mod:`shim.compare`) and the outcome (no differences for a match, the
+differences, or the Learning Core error) is handed to ``report`` (ADR 0015:
+matches are counted too). The response is always Mongo's, and a failing
+Learning Core read is reported, never raised.
 """
 from __future__ import annotations
 
@@ -109,9 +111,12 @@ class RouterModuleStore:
     Routes each course's calls to ``lc_store`` or ``mongo_store`` by ``use_learning_core(course_key)``.
 
     ``use_learning_core`` defaults to :func:`lc_modulestore.api.use_learning_core`
-    (request-cached CourseWaffleFlag). ``shadow_enabled(course_key)`` and
+    (request-cached CourseWaffleFlag); listings ask ``use_learning_core_for(keys)``
+    (default :func:`lc_modulestore.api.use_learning_core_for`: one batch of
+    queries for every listed course) when given. ``shadow_enabled(course_key)`` and
     ``report(course_key, method, differences, error)`` switch on and receive
-    shadow reads (both None: no shadow reads).
+    shadow reads (both None: no shadow reads); ``report`` gets every compared
+    read, a match as no differences and no error.
     """
 
     def __init__(
@@ -120,16 +125,19 @@ class RouterModuleStore:
         mongo_store: Any,
         *,
         use_learning_core: Callable[[CourseKey], bool] | None = None,
+        use_learning_core_for: Callable[[list[CourseKey]], dict[CourseKey, bool]] | None = None,
         shadow_enabled: Callable[[CourseKey], bool] | None = None,
         report: ShadowReport | None = None,
     ) -> None:
         if use_learning_core is None:
             from lc_modulestore.api import use_learning_core as flag
+            from lc_modulestore.api import use_learning_core_for as flags
 
-            use_learning_core = flag
+            use_learning_core, use_learning_core_for = flag, use_learning_core_for or flags
         self.lc_store = lc_store
         self.mongo_store = mongo_store
         self.use_learning_core = use_learning_core
+        self.use_learning_core_for = use_learning_core_for
         self.shadow_enabled = shadow_enabled
         self.report = report
 
@@ -170,11 +178,10 @@ class RouterModuleStore:
             error = None
         except Exception as exc:  # noqa: BLE001 - reported as a shadow failure, never raised
             diffs, error = [], exc
-        if diffs or error is not None:
-            try:
-                self.report(course_key.for_branch(None), name, diffs, error)
-            except Exception:  # noqa: BLE001
-                log.exception("Shadow-read report failed for %s %s", course_key, name)
+        try:  # every compared read, so matches are counted too (empty diffs, no error)
+            self.report(course_key.for_branch(None), name, diffs, error)
+        except Exception:  # noqa: BLE001
+            log.exception("Shadow-read report failed for %s %s", course_key, name)
 
     def _route(self, name: str, position: int | None, keyword: str | None, args: tuple, kwargs: dict) -> Any:
         course_key = course_key_of(_argument(args, kwargs, position, keyword))
@@ -203,12 +210,31 @@ class RouterModuleStore:
 
     # ------------------------------------------------------------------------------------------ listings ----
     def _winners(self, items: list[tuple[Any, Any]], key_of: Callable[[Any], CourseKey]) -> list[Any]:
-        """Of ``(store, item)`` pairs, each course once: from the store the flag picks for it."""
-        chosen, seen = [], set()
+        """
+        Of ``(store, item)`` pairs, each course once: from the store the flag picks for it.
+
+        The flags of all listed courses are read in one batch
+        (``use_learning_core_for``), not one query per course.
+        """
+        keyed = []
         for store, item in items:
             plain = key_of(item)
             plain = plain.for_branch(None).version_agnostic() if getattr(plain, "org", None) else plain
-            if plain in seen or self.store_for(plain) is not store:
+            keyed.append((store, item, plain))
+        decided: dict[CourseKey, bool] = {}
+        if self.use_learning_core_for is not None:
+            eligible = list(dict.fromkeys(
+                k for _, _, k in keyed
+                if isinstance(k, CourseLocator) and not k.deprecated and k.org is not None
+            ))
+            decided = self.use_learning_core_for(eligible) if eligible else {}
+        chosen, seen = [], set()
+        for store, item, plain in keyed:
+            if plain in decided:
+                serving = self.lc_store if decided[plain] else self.mongo_store
+            else:
+                serving = self.store_for(plain)
+            if plain in seen or serving is not store:
                 continue
             seen.add(plain)
             chosen.append(item)

@@ -8,7 +8,8 @@ Every keyed read is one pipeline, in this order:
    branch, else ``revision=``, else the branch setting);
 3. look the course up (:meth:`_lookup_course`): the index (once per ``bulk_operations``
    scope, else request-cached by the backend) gives the head structure id; the
-   structure comes from the structure cache or one query;
+   structure comes from the scope (once per ``bulk_operations`` scope, as split's
+   bulk record keeps it), else from the structure cache or one query;
 4. answer from the structure (:mod:`shim.outline`, :mod:`shim.matching`) or build
    XBlocks (:mod:`shim.runtime`).
 
@@ -46,7 +47,7 @@ from .exceptions import (
     VersionConflictError,
 )
 from .matching import block_matches
-from .outline import anchored_blocks, descendants, orphans, parent_with_path_to_root
+from .outline import anchored_blocks, descendants, orphans, parents_with_path_to_root
 from .runtime import CourseRuntime
 from .split_types import BlockKey
 
@@ -95,12 +96,22 @@ class CourseSummary:
 
 @dataclass
 class _BulkRecord:
-    """One course's ``bulk_operations`` scope: the index read at entry, structures and blocks seen inside."""
+    """
+    One course's ``bulk_operations`` scope: the index read at entry, structures and blocks seen inside.
+
+    ``structures`` is split's ``SplitBulkWriteRecord.structures``: each structure
+    the scope reads is fetched (or unpickled from the structure cache) once, so
+    per-block calls inside one scope (``get_parent_location``, ``has_changes``,
+    ``has_published_version`` for every block of a course) do not each pay for
+    the whole structure again (and ``shim.outline`` derives each structure
+    object's parent map once).
+    """
 
     depth: int = 0
     index: CourseIndexDoc | None = None
     index_loaded: bool = False
     runtimes: dict[str, CourseRuntime] = field(default_factory=dict)
+    structures: dict[Any, Structure] = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
@@ -269,10 +280,22 @@ class ReadOnlySplitModuleStore:
             raise InsufficientSpecificationError(course_key)
         else:
             version_guid = course_key.version_guid
-        structure = self.backend.get_structure(version_guid, course_context=course_key)
+        structure = self._get_structure(course_key, version_guid)
         if structure is None:
             raise ItemNotFoundError(f"Structure: {version_guid}")
         return CourseEntry(course_key.replace(version_guid=version_guid), structure)
+
+    def _get_structure(self, course_key, version_guid) -> Structure | None:
+        """Split's ``SplitBulkWriteMixin.get_structure``: once per bulk scope, else from the backend every time."""
+        record = self._active_record(course_key)
+        if record is None:
+            return self.backend.get_structure(version_guid, course_context=course_key)
+        if version_guid not in record.structures:
+            structure = self.backend.get_structure(version_guid, course_context=course_key)
+            if structure is None:
+                return None  # not remembered: a missing structure is looked for again, as in split
+            record.structures[version_guid] = structure
+        return record.structures[version_guid]
 
     def _runtime(self, entry: CourseEntry) -> tuple[CourseRuntime, bool]:
         """The runtime of ``entry`` (one per course key and version per request or bulk scope) and if it is new."""
@@ -510,10 +533,14 @@ class ReadOnlySplitModuleStore:
             raise ItemNotFoundError(location)
         location = self._map_revision_to_branch(location, revision)
         entry = self._lookup_course(location.course_key)
-        parent = parent_with_path_to_root(entry.structure, BlockKey.from_usage_key(location))
+        parent = self._parents(entry).get(BlockKey.from_usage_key(location))
         if parent is None:
             return None
         return self._out(BlockUsageLocator.make_relative(location, block_type=parent.type, block_id=parent.id))
+
+    def _parents(self, entry: CourseEntry) -> dict[BlockKey, BlockKey]:
+        """Every block's parent in ``entry``'s structure (built once per structure object: ``shim.outline``)."""
+        return parents_with_path_to_root(entry.structure)
 
     def get_orphans(self, course_key, **kwargs: Any) -> list:
         """Usage keys of blocks that are not the root, nobody's child and not detached."""

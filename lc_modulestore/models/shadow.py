@@ -1,4 +1,4 @@
-"""What shadow reads found: one row per mismatching field (or failed Learning Core read)."""
+"""What shadow reads found: one row per mismatching field (or failed Learning Core read), and counts of every read."""
 from __future__ import annotations
 
 from django.db import models
@@ -29,3 +29,35 @@ class ShadowMismatch(models.Model):
     def __str__(self) -> str:
         what = f"error {self.error[:60]}" if self.error else f"{self.location} {self.field}"
         return f"shadow {self.method} {self.course_key}: {what}"
+
+
+class ShadowReadCount(models.Model):
+    """
+    How many reads of one course (and modulestore method) were shadowed, and how many of them disagreed.
+
+    Mismatch rows alone cannot tell "no mismatch" from "not read": a course
+    whose shadow reads all matched looked the same as one nobody visited.
+    Counting every compared read gives operators the evidence they switch on
+    (ADR 0015): *N reads compared, M disagreed*. One row per course and
+    method, incremented in place; ``mismatched`` counts reads, not fields
+    (one read may store several :class:`ShadowMismatch` rows, or, capped, fewer).
+    """
+
+    course_key = CourseKeyField(max_length=255)
+    method = models.CharField(max_length=64, help_text="The modulestore read that was shadowed.")
+    reads = models.PositiveBigIntegerField(default=0, help_text="Reads compared (matched or not).")
+    mismatched = models.PositiveBigIntegerField(
+        default=0, help_text="Reads where Learning Core disagreed or failed (a subset of reads)."
+    )
+    first_read = models.DateTimeField(auto_now_add=True)
+    last_read = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["course_key", "method"], name="lcms_shadow_count_unique")]
+
+    @property
+    def matched(self) -> int:
+        return self.reads - self.mismatched
+
+    def __str__(self) -> str:
+        return f"shadow {self.method} {self.course_key}: {self.reads} read(s), {self.mismatched} mismatched"

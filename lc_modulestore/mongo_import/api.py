@@ -15,6 +15,14 @@ the caller can supply them (split keeps them in a separate contentstore).
 All reads and checks happen before the single write transaction, so a broken
 course fails with an error naming the course and block, and leaves the
 database as it was.
+
+A course that is already in Learning Core is refused, naming it, unless the
+caller asks for ``update``: then the course is brought up to date with its
+split copy in place, as re-importing an OLX export does. Split's published
+head is published only if Learning Core's published state differs from it;
+the draft head is laid over it; blocks, and asset metadata, that split no
+longer has are deleted. Migrating an unchanged course again makes no new
+versions and no publish.
 """
 from __future__ import annotations
 
@@ -29,11 +37,13 @@ from django.conf import settings as django_settings
 from django.db import transaction
 from openedx_content import api as content_api
 from openedx_content.models_api import Container, Draft
+from openedx_django_lib.fields import create_hash_digest
 
-from ..authoring import BlockData, CourseWriter, create_course, publish_course
+from ..authoring import BlockData, CourseWriter, create_course, publish_course, published_state_matches
 from ..blocks import GenericBlock, is_known_block_type, load_block_class
 from ..keys import BlockKey, parse_course_key
-from ..models import LearningCoreCourse
+from ..errors import CourseExistsError
+from ..models import CourseAsset, LearningCoreCourse
 from .errors import MongoCourseError
 from .olx import leaf_olx
 from .reader import BranchBlocks, SplitCourse, read_split_course
@@ -60,6 +70,10 @@ class MongoMigrationResult:
     generic_olx: int = 0
     assets: int = 0
     assets_without_bytes: int = 0
+    updated: bool = False  # the course existed and was brought up to date (``update=True``)
+    unchanged: int = 0  # blocks of the final draft that needed no new version (an update of an unchanged course: all)
+    deleted: int = 0  # blocks soft-deleted in Learning Core because split no longer has them (update only)
+    assets_deleted: int = 0  # asset metadata split no longer has (update only)
 
 
 def migrate_course_from_mongo(
@@ -75,6 +89,7 @@ def migrate_course_from_mongo(
     asset_bytes: AssetBytes | None = None,
     created: datetime.datetime | None = None,
     created_by: int | None = None,
+    update: bool = False,
 ) -> MongoMigrationResult:
     """
     Create ``course_key`` in Learning Core from its split documents in MongoDB.
@@ -93,11 +108,20 @@ def migrate_course_from_mongo(
     ``created_by`` is a local user id (or None); split's user ids are not
     local users, so they are not used for Learning Core's user columns.
 
+    ``update``: if the course is already in Learning Core, bring it up to date
+    with split in place (see the module docstring) instead of refusing.
+
     Raises :class:`MongoCourseError` (course or block data is broken),
-    :class:`~lc_modulestore.errors.CourseExistsError` (already migrated), and
-    leaves the database unchanged on any error.
+    :class:`~lc_modulestore.errors.CourseExistsError` (already in Learning Core
+    and ``update`` not given; raised before MongoDB is read), and leaves the
+    database unchanged on any error.
     """
     key = parse_course_key(course_key)
+    if not update and LearningCoreCourse.objects.filter(course_key=key).exists():
+        raise CourseExistsError(
+            f"Course {key} already exists in Learning Core; migrate it with update=True "
+            "(lc_migrate_from_mongo --update) to bring it up to date with its copy in MongoDB"
+        )
     now = created or datetime.datetime.now(tz=datetime.timezone.utc)
     prefix = collection_prefix or getattr(django_settings, "LC_MODULESTORE_MONGO_COLLECTION", "modulestore")
     own_client = None
@@ -128,8 +152,16 @@ def migrate_course_from_mongo(
 
     try:
         with transaction.atomic():
-            _write(split, published, draft, assets, assets_with_bytes, result, publish=publish, now=now,
-                   created_by=created_by)
+            existing = (
+                LearningCoreCourse.objects.select_for_update().select_related("learning_package")
+                .filter(course_key=key).first()
+            ) if update else None
+            if existing is None:
+                _write(split, published, draft, assets, assets_with_bytes, result, publish=publish, now=now,
+                       created_by=created_by)
+            else:
+                _update(existing, split, published, draft, assets, assets_with_bytes, result, publish=publish,
+                        now=now, created_by=created_by)
     except BaseException:
         # openedx-core caches ContainerType rows per class; a rollback may have removed one.
         Container.reset_cache()
@@ -172,8 +204,80 @@ def _write(
     else:
         _save_blocks(course, draft if draft is not None else published or [], now=now, created_by=created_by)
     result.blocks = len(draft if draft is not None else published or [])
+    _save_assets(course, assets, assets_with_bytes, result, now=now, created_by=created_by)
 
+
+def _update(
+    course: LearningCoreCourse,
+    split: SplitCourse,
+    published: list[BlockData] | None,
+    draft: list[BlockData] | None,
+    assets: dict[tuple[str, str], dict[str, Any]],
+    assets_with_bytes: dict[tuple[str, str], tuple[bytes, str]],
+    result: MongoMigrationResult,
+    *,
+    publish: bool,
+    now: datetime.datetime,
+    created_by: int | None,
+) -> None:
+    """
+    Bring an existing course up to date with split's heads: what :func:`_write` makes, without starting over.
+
+    Every pass saves only blocks that changed and soft-deletes the ones split
+    no longer has, so an unchanged course gets no new versions; the published
+    head is published only when Learning Core's published state differs from it.
+    """
+    result.updated = True
+    final = draft if draft is not None else published or []
+    live_before = _live_blocks(course)
+    if publish and published is not None:
+        if not published_state_matches(course, published):
+            _save_blocks(course, published, now=now, created_by=created_by)
+            log = publish_course(course, message=f"Updated from split (Mongo) {split.published.structure_id}",
+                                 published_at=now, published_by=created_by)
+            result.published, result.publish_log_id = True, log.pk
+        # The draft head, or the published head again: drafts Learning Core has that split lacks are undone.
+        stats, deleted = _save_blocks(course, final, now=now, created_by=created_by)
+        result.draft_changes, result.draft_deletes = stats["created"] + stats["updated"], deleted
+    else:
+        stats, _deleted = _save_blocks(course, final, now=now, created_by=created_by)
+    result.unchanged = stats["unchanged"]
+    result.deleted = len(live_before - {b.key for b in final})
+    result.blocks = len(final)
+    wiki_slug = (split.index.get("search_targets") or {}).get("wiki_slug")
+    if wiki_slug and wiki_slug != course.wiki_slug:
+        course.wiki_slug = wiki_slug
+        course.save(update_fields=["wiki_slug"])
+    _save_assets(course, assets, assets_with_bytes, result, now=now, created_by=created_by, drop_others=True)
+
+
+def _live_blocks(course: LearningCoreCourse) -> set[BlockKey]:
+    """The course's blocks whose draft is not deleted."""
+    live = Draft.objects.filter(entity__course_block__course=course, version__isnull=False).values_list(
+        "entity__course_block__block_type", "entity__course_block__block_id"
+    )
+    return {BlockKey(block_type, block_id) for block_type, block_id in live}
+
+
+def _save_assets(
+    course: LearningCoreCourse,
+    assets: dict[tuple[str, str], dict[str, Any]],
+    assets_with_bytes: dict[tuple[str, str], tuple[bytes, str]],
+    result: MongoMigrationResult,
+    *,
+    now: datetime.datetime,
+    created_by: int | None,
+    drop_others: bool = False,
+) -> None:
+    """
+    Upsert split's asset metadata (with bytes when the caller found them).
+
+    An asset whose stored row already says the same (and has the same bytes)
+    is left alone. ``drop_others``: delete the course's asset rows split does
+    not list (an update).
+    """
     writer = CourseWriter(course, created=now, created_by=created_by)
+    stored = {(a.asset_type, a.path): a for a in CourseAsset.objects.filter(course=course).select_related("media")}
     for (asset_type, filename), entry in assets.items():
         edit_info = entry.get("edit_info") or {}
         metadata = {k: edit_info.get(k) for k in _ASSET_EDIT_INFO_KEYS if edit_info.get(k) is not None}
@@ -182,10 +286,18 @@ def _write(
                 metadata[name] = entry[name]
         metadata.update(entry.get("fields") or {})
         content_type = entry.get("contenttype") or ""
+        current = stored.pop((asset_type, filename), None)
         if (asset_type, filename) in assets_with_bytes:
             data, found_type = assets_with_bytes[(asset_type, filename)]
-            writer.save_asset(filename, data, content_type=content_type or found_type,
-                              locked=bool(entry.get("locked")), metadata=metadata)
+            content_type = content_type or found_type
+            if not (
+                current is not None and current.media is not None
+                and current.media.hash_digest == create_hash_digest(data)
+                and (current.content_type, current.locked, current.metadata)
+                == (content_type, bool(entry.get("locked")), metadata)
+            ):
+                writer.save_asset(filename, data, content_type=content_type, locked=bool(entry.get("locked")),
+                                  metadata=metadata)
         else:
             writer.save_asset_metadata(
                 filename,
@@ -198,6 +310,10 @@ def _write(
             )
             result.assets_without_bytes += 1
         result.assets += 1
+    if drop_others:
+        for stale in stored.values():
+            stale.delete()
+            result.assets_deleted += 1
 
 
 def _save_blocks(
@@ -210,13 +326,9 @@ def _save_blocks(
     with content_api.bulk_draft_changes_for(course.learning_package_id, changed_by=created_by, changed_at=now):
         for data in blocks:
             writer.save_block(data)
-        live = Draft.objects.filter(entity__course_block__course=course, version__isnull=False).values_list(
-            "entity__course_block__block_type", "entity__course_block__block_id"
-        )
-        for block_type, block_id in list(live):
-            if BlockKey(block_type, block_id) not in wanted:
-                writer.delete_block(BlockKey(block_type, block_id))
-                deleted += 1
+        for block_key in _live_blocks(course) - wanted:
+            writer.delete_block(block_key)
+            deleted += 1
     return writer.stats, deleted
 
 

@@ -15,6 +15,7 @@ stores (html content inside the element, no ``filename`` pointer).
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import logging
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 from fs.memoryfs import MemoryFS
 from lxml import etree
 from opaque_keys.edx.locator import CourseLocator
-from xblock.core import XBlock
+from xblock.core import XBlock, XBlockAside
 from xblock.fields import ScopeIds
 from xblock.runtime import DictKeyValueStore, KvsFieldData, MemoryIdManager, Runtime
 
@@ -57,6 +58,22 @@ class _ExportRuntime(Runtime):
 
     def load_block_type(self, block_type: str) -> type[XBlock]:
         return load_block_class(block_type)
+
+    def applicable_aside_types(self, block: XBlock) -> list[str]:
+        """
+        XBlock's answer (every installed aside type), looked up once per process.
+
+        ``add_xml_to_node`` asks for the block's asides; XBlock's own runtime
+        scans every installed distribution's entry points on each call, which
+        was most of a migration's time (≈35 ms per leaf). Installed asides do
+        not change while the process runs.
+        """
+        return list(_installed_aside_types())
+
+
+@functools.cache
+def _installed_aside_types() -> tuple[str, ...]:
+    return tuple(aside_type for aside_type, _cls in XBlockAside.load_classes())
 
 
 def leaf_olx(

@@ -13,19 +13,19 @@ and no publish. Blocks that the export no longer has are soft-deleted.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
 from openedx_content import api as content_api
 from openedx_django_lib.fields import create_hash_digest
-from openedx_content.models_api import ComponentVersionMedia, Container, Draft, Published
+from openedx_content.models_api import Container, Draft
 
-from ..authoring import BlockData, CourseWriter, create_course, publish_course
+from ..authoring import BlockData, CourseWriter, create_course, publish_course, published_state_matches
 from ..errors import OlxError
 from ..keys import BlockKey, parse_course_key
-from ..models import BlockFieldData, CourseAsset, CourseBlock, LearningCoreCourse
+from ..models import BlockFieldData, CourseAsset, LearningCoreCourse
 from .fields import FieldRealizer
 from .reader import COURSE_ROOT_KEY, OlxCourse, open_course_dir, read_course_dir
 
@@ -118,7 +118,7 @@ def _import(olx: OlxCourse, key, *, publish: bool, now, created_by, report: Prog
         result.created += writer.stats["created"]
         result.updated += writer.stats["updated"]
 
-    if publish and not _published_state_matches(course, published):
+    if publish and not published_state_matches(course, published):
         write(published, "blocks")  # also drops draft-only blocks; the draft pass brings them back
         log = publish_course(course, message="OLX import", published_at=now, published_by=created_by)
         result.published, result.publish_log_id = True, log.pk
@@ -194,49 +194,6 @@ def _delete_missing(writer: CourseWriter, course: LearningCoreCourse, wanted: se
     """Soft-delete the course's blocks that are not in ``wanted`` (and not deleted already)."""
     for block_key in _live_blocks(course) - wanted:
         writer.delete_block(block_key)
-
-
-def _published_state_matches(course: LearningCoreCourse, blocks: Iterable[BlockData]) -> bool:
-    """True if publishing ``blocks`` would change nothing: every block published as is, nothing else published."""
-    blocks = list(blocks)
-    if not blocks:
-        return False
-    rows = {
-        BlockKey(r.block_type, r.block_id): r
-        for r in CourseBlock.objects.filter(course=course).only("block_type", "block_id", "entity_id")
-    }
-    published = {
-        p.entity_id: p.version
-        for p in Published.objects.filter(entity__course_block__course=course).select_related("version")
-    }
-    wanted_entities = set()
-    for data in blocks:
-        row = rows.get(data.key)
-        if row is None or published.get(row.entity_id) is None:
-            return False
-        wanted_entities.add(row.entity_id)
-    if any(version is not None and entity not in wanted_entities for entity, version in published.items()):
-        return False
-    version_ids = [published[rows[data.key].entity_id].pk for data in blocks]
-    fields = {f.entity_version_id: f for f in BlockFieldData.objects.filter(entity_version_id__in=version_ids)}
-    olx = {
-        m.component_version_id: m.media.text
-        for m in ComponentVersionMedia.objects.filter(component_version_id__in=version_ids, path="block.xml")
-        .select_related("media")
-    }
-    for data in blocks:
-        version = published[rows[data.key].entity_id]
-        stored = fields.get(version.pk)
-        if (
-            stored is None
-            or version.title != data.title
-            or stored.settings != data.settings
-            or stored.content != data.content
-            or [tuple(c) for c in stored.children] != [tuple(c) for c in data.children]
-            or (data.olx is not None and olx.get(version.pk) != data.olx)
-        ):
-            return False
-    return True
 
 
 def _save_assets(olx: OlxCourse, course: LearningCoreCourse, *, now, created_by, report: Progress) -> int:

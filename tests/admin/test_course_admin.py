@@ -9,7 +9,7 @@ from django_celery_results.models import TaskResult
 
 from compiler import api as compiler_api
 from lc_modulestore.api import PUBLISHED_BRANCH, set_course_override
-from lc_modulestore.models import CourseIndex, ShadowMismatch, VerifyRun
+from lc_modulestore.models import CourseIndex, ShadowMismatch, ShadowReadCount, VerifyRun
 from lc_modulestore.tasks import compile_drafts_task
 from tests.compiler.helpers import build_course
 
@@ -31,6 +31,8 @@ def test_course_admin_shows_flag_heads_verify_and_shadow(admin_client):
                              passed=True, summary="all 6 blocks agree")
     set_course_override(KEY, True)
     ShadowMismatch.objects.create(course_key=course.course_key, method="get_item", field="display_name")
+    ShadowReadCount.objects.create(course_key=course.course_key, method="get_item", reads=1200, mismatched=1)
+    ShadowReadCount.objects.create(course_key=course.course_key, method="has_item", reads=34, mismatched=0)
     head = CourseIndex.objects.get(course=course).published_structure
 
     listing = admin_client.get(reverse("admin:lc_modulestore_learningcorecourse_changelist")).content.decode()
@@ -41,7 +43,10 @@ def test_course_admin_shows_flag_heads_verify_and_shadow(admin_client):
         reverse("admin:lc_modulestore_learningcorecourse_change", args=[course.pk])).content.decode()
     assert f"{head.block_count} blocks" in page and f"{head.stored_size:,} bytes stored" in page
     assert "all 6 blocks agree" in page and "not compiled" in page  # the draft branch was never compiled
+    assert "1,234 read(s) compared: 1,233 matched, 1 mismatched" in listing and "1,234 read(s) compared" in page
     assert admin_client.get(reverse("admin:lc_modulestore_shadowmismatch_changelist")).status_code == 200
+    counts = admin_client.get(reverse("admin:lc_modulestore_shadowreadcount_changelist")).content.decode()
+    assert "has_item" in counts and "1199" in counts  # get_item: 1,200 reads, 1,199 matched
 
 
 def test_compile_tasks_are_listed_in_the_task_result_admin(admin_client):

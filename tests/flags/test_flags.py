@@ -24,6 +24,7 @@ from lc_modulestore.api import (
     set_course_override,
     set_org_override,
     use_learning_core,
+    use_learning_core_for,
 )
 from lc_modulestore.models import CourseFlagOverride, OrgFlagOverride, VerifyRun
 
@@ -100,6 +101,31 @@ def test_branch_and_version_in_the_key_do_not_matter():
     set_course_override(COURSE, True)
     assert use_learning_core(CourseKey.from_string(COURSE).for_branch("draft-branch"))
     assert use_learning_core(COURSE + "+branch@published-branch")
+
+
+def test_many_courses_at_once_answer_as_one_at_a_time_in_three_queries(django_assert_num_queries):
+    Flag.objects.create(name=USE_LEARNING_CORE.name, everyone=True)
+    courses = [f"course-v1:Org{o}+C{c}+R1" for o in "ABCD" for c in range(3)]
+    set_org_override("OrgA", False, when=_at(1))
+    set_org_override("OrgB", True, when=_at(1), force=True)
+    set_org_override("OrgC", True, when=_at(1), force=True)
+    set_org_override("OrgC", None, when=_at(2))  # unset: back to the waffle flag
+    set_course_override("course-v1:OrgA+C0+R1", True, when=_at(3), force=True)
+    set_course_override("course-v1:OrgB+C1+R1", False, when=_at(3))
+    set_course_override("course-v1:OrgB+C2+R1", False, when=_at(3))
+    set_course_override("course-v1:OrgB+C2+R1", None, when=_at(4))  # unset: back to OrgB's on
+    set_course_override("course-v1:OrgD+C0+R1", False, when=_at(3))
+    one_by_one = {key: use_learning_core(key) for key in courses}
+    assert set(one_by_one.values()) == {True, False}
+    clear_flag_cache()
+    keys = [*courses, "library-v1:OrgA+Lib", COURSE + "+branch@draft-branch"]
+    with django_assert_num_queries(3):  # course overrides, org overrides, the waffle flag once: for 14 keys
+        together = use_learning_core_for(keys)
+    assert {key: together[key] for key in courses} == one_by_one
+    assert together["library-v1:OrgA+Lib"] is False and together[COURSE + "+branch@draft-branch"] is False
+    with django_assert_num_queries(0):  # answered from the request cache, one at a time or together
+        assert {key: use_learning_core(key) for key in courses} == one_by_one
+        assert use_learning_core_for(courses) == one_by_one
 
 
 # ---- audit trail ------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from shim.backends.base import PersistenceBackend
 from shim.backends.mongo import MongoBackend
 from shim.exceptions import HeartbeatFailure, ItemNotFoundError, ReadOnlyModuleStoreError
 from shim.split_types import BlockData, BlockKey
+from shim.store import ReadOnlySplitModuleStore
 
 from .split_docs import DRAFT, PUBLISHED, demo_course
 
@@ -176,6 +177,32 @@ def test_connection_checks(split_env):
     assert backend.check_connection() is True
     backend.ensure_connection()
     backend.ensure_indexes()
+
+
+def test_a_bulk_scope_reads_each_structure_once_and_answers_as_without_one(split_env):
+    """Split's bulk record keeps the structures it read: per-block calls in one scope cost no more round trips."""
+    backend, docs, _ = split_env  # no structure cache: outside a scope every structure read is a round trip
+    store = ReadOnlySplitModuleStore(backend)
+    key = CourseKey.from_string(docs.course_key)
+    blocks = store.get_items(key.for_branch(DRAFT))
+    assert len(blocks) > 5
+
+    def answers():
+        return [(store.get_parent_location(b.location), store.has_changes(b), store.has_published_version(b))
+                for b in blocks]
+
+    backend.reset_counts()
+    outside = answers()
+    assert backend.calls["get_structure"] > 2 * len(blocks)
+    backend.reset_counts()
+    with store.bulk_operations(key):
+        inside = answers()
+        assert backend.calls["get_structure"] == 2  # the draft head and the published head, once each
+    assert inside == outside
+    assert any(parent is not None for parent, _, _ in inside) and any(changed for _, changed, _ in inside)
+    backend.reset_counts()
+    answers()  # the scope is closed: back to one read per call, as split
+    assert backend.calls["get_structure"] > 2 * len(blocks)
 
 
 def test_every_write_is_refused_and_nothing_is_written(split_env):

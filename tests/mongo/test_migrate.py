@@ -15,6 +15,7 @@ from openedx_content.models_api import (
     Draft,
     LearningPackage,
     PublishableEntity,
+    PublishableEntityVersion,
     Published,
     PublishLog,
     Section,
@@ -305,8 +306,71 @@ def test_an_existing_course_is_refused_and_left_alone(mock_db, now):
     docs.insert(mock_db)
     create_course(docs.course_key, title="already here", created=now)
     before = _db_counts()
-    with pytest.raises(CourseExistsError, match=r"course-v1:edX\+DemoX\+2024 already exists"):
+    with pytest.raises(CourseExistsError, match=r"course-v1:edX\+DemoX\+2024 already exists.*--update"):
         migrate_course_from_mongo(docs.course_key, database=mock_db, publish=True, created=NOW)
+    assert _db_counts() == before
+
+
+def _replace_in(database, docs: SplitCourseDocs) -> None:
+    """What Studio's later edits leave in Mongo: the course's documents as ``docs`` now has them."""
+    for name in ("active_versions", "structures", "definitions"):
+        database.drop_collection(f"modulestore.{name}")
+    docs.insert(database)
+
+
+def test_update_of_an_unchanged_course_makes_no_versions_and_no_publish(migrated, mock_db):
+    docs, first, course = migrated
+    versions, logs, assets = PublishableEntityVersion.objects.count(), PublishLog.objects.count(), _asset_rows(course)
+    later = NOW + datetime.timedelta(days=1)
+    result = migrate_course_from_mongo(docs.course_key, database=mock_db, publish=True, created=later, update=True)
+    assert result.updated and not result.published and result.publish_log_id is None
+    assert result.blocks == first.blocks and result.unchanged == result.blocks
+    assert (result.draft_changes, result.draft_deletes, result.deleted, result.assets_deleted) == (0, 0, 0, 0)
+    assert PublishableEntityVersion.objects.count() == versions and PublishLog.objects.count() == logs
+    assert _asset_rows(course) == assets
+    _assert_branch_matches(course, docs, PUBLISHED, published=True)
+    _assert_branch_matches(course, docs, DRAFT, published=False)
+
+
+def _asset_rows(course: LearningCoreCourse) -> list[tuple]:
+    return sorted(CourseAsset.objects.filter(course=course).values_list(
+        "asset_type", "path", "content_type", "locked", "metadata", "edited_on"))
+
+
+def test_update_brings_an_existing_course_up_to_date_with_split(migrated, mock_db):
+    docs, _, course = migrated
+    # In Studio since the first migration: the drafts were published without h2 (deleted) and the handout,
+    # then h1 was edited again as a draft.
+    docs.set_block("vertical", "v3", settings={"display_name": "Unit 3"}, children=[])
+    docs.remove_block("html", "h2")
+    docs.assets = {"asset": [a for a in docs.assets["asset"] if a["filename"] != "handout.pdf"]}
+    docs.commit(PUBLISHED, source_version=docs.commit(DRAFT)["_id"])
+    docs.set_block("html", "h1", settings={"display_name": "Welcome"}, content={"data": "<p>Hello, again</p>"})
+    docs.commit(DRAFT)
+    _replace_in(mock_db, docs)
+    logs = PublishLog.objects.count()
+
+    result = migrate_course_from_mongo(docs.course_key, database=mock_db, publish=True, created=NOW, update=True)
+    assert result.updated and result.published and PublishLog.objects.count() == logs + 1
+    _assert_branch_matches(course, docs, PUBLISHED, published=True)
+    _assert_branch_matches(course, docs, DRAFT, published=False)
+    assert _field_data(course, K("problem", "p2"), published=True) is not None  # published in Studio since
+    assert _field_data(course, K("html", "h1"), published=True).content == {"data": "<p>Hello, edited</p>"}
+    assert _field_data(course, K("html", "h1"), published=False).content == {"data": "<p>Hello, again</p>"}
+    assert _field_data(course, K("html", "h2"), published=True) is None
+    assert _field_data(course, K("html", "h2"), published=False) is None
+    assert result.deleted == 1 and result.assets_deleted == 1
+    assert set(CourseAsset.objects.filter(course=course).values_list("path", flat=True)) == {"images_logo.png"}
+
+
+def test_a_failed_update_leaves_the_course_as_it_was(migrated, mock_db):
+    docs, _, course = migrated
+    docs.set_block("vertical", "v3", settings={"display_name": "Unit 3"}, children=[("html", "gone")])
+    docs.commit(DRAFT)
+    _replace_in(mock_db, docs)
+    before = _db_counts()
+    with pytest.raises(MongoCourseError, match=r"v3 \(draft-branch\) has child html/gone"):
+        migrate_course_from_mongo(docs.course_key, database=mock_db, publish=True, created=NOW, update=True)
     assert _db_counts() == before
 
 
@@ -329,6 +393,14 @@ def test_lc_migrate_from_mongo_command():
     with pytest.raises(CommandError, match=r"course-v1:edX\+Other\+1 has no course index"):
         call_command("lc_migrate_from_mongo", "course-v1:edX+Other+1", "--mongo-uri", "mongodb://mongo.example:27017",
                      "--db", "edxapp")
+    again = ["lc_migrate_from_mongo", docs.course_key, "--mongo-uri", "mongodb://mongo.example:27017", "--db",
+             "edxapp", "--publish"]
+    with pytest.raises(CommandError, match=r"course-v1:edX\+DemoX\+2024 already exists in Learning Core.*--update"):
+        call_command(*again)
+    out = StringIO()
+    call_command(*again, "--update", stdout=out)
+    assert "course-v1:edX+DemoX+2024: updated in place (16 block(s) unchanged, 0 deleted" in out.getvalue()
+    assert "not published" in out.getvalue()
 
 
 @pytest.mark.mongo_wire

@@ -4,12 +4,14 @@ from __future__ import annotations
 import inspect
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from edx_django_utils.cache import RequestCache
 from opaque_keys.edx.keys import CourseKey
 
 from lc_modulestore.api import USE_LEARNING_CORE, set_course_override, set_org_override
-from lc_modulestore.models import CourseFlagOverride
+from lc_modulestore.models import CourseFlagOverride, OrgFlagOverride
 from shim.api import ReadOnlyModuleStoreError, ReadOnlySplitModuleStore, RouterModuleStore
 from shim.enums import ModuleStoreEnum
 
@@ -81,6 +83,27 @@ def test_listings_merge_without_duplicates_and_the_flag_picks_the_copy(router):
     assert sorted(str(s.id) for s in summaries) == sorted(map(str, (A, B, OTHER)))
     assert sorted(map(str, router.get_courses_for_wiki("A"))) in ([], [str(A)])
     assert len(router.get_courses(org="Org")) == 2
+
+
+def _flag_queries(queries) -> int:
+    tables = (CourseFlagOverride._meta.db_table, OrgFlagOverride._meta.db_table)
+    return sum(1 for q in queries if any(t in q["sql"] for t in tables))
+
+
+def test_listings_read_the_flags_of_all_listed_courses_in_one_batch(router):
+    set_course_override(A, True, force=True)
+    set_org_override("Else", False)
+    RequestCache.clear_all_namespaces()  # a new request: no flag answer cached
+    with CaptureQueriesContext(connection) as listing:
+        summaries = router.get_course_summaries()
+    assert sorted(str(s.id) for s in summaries) == sorted(map(str, (A, B, OTHER)))
+    assert _flag_queries(listing.captured_queries) == 2  # course overrides and org overrides, for all three
+    with CaptureQueriesContext(connection) as again:
+        courses = router.get_courses()
+    assert _flag_queries(again.captured_queries) == 0  # same request: answered from the request cache
+    heads = {c.location.course_key: c.runtime.course_entry.version_guid for c in courses}
+    assert heads[A] == router.lc_store.get_course_index(A)["versions"]["published-branch"]
+    assert heads[B] == router.mongo_store.get_course_index(B)["versions"]["published-branch"]
 
 
 def test_reads_bulk_operations_and_branch_setting_are_routed(router):

@@ -9,8 +9,13 @@ from django.core.management import call_command
 from opaque_keys.edx.keys import CourseKey
 
 from lc_modulestore.api import SHADOW_READS, set_course_override
-from lc_modulestore.models import ShadowMismatch
-from lc_modulestore.shadow import record_shadow_read, shadow_mismatch_count, shadow_reads_enabled
+from lc_modulestore.models import ShadowMismatch, ShadowReadCount
+from lc_modulestore.shadow import (
+    record_shadow_read,
+    shadow_mismatch_count,
+    shadow_read_totals,
+    shadow_reads_enabled,
+)
 from shim.api import RouterModuleStore
 
 from .twins import CHANGED_BLOCK, diverge, stores, twin_course
@@ -44,6 +49,21 @@ def test_shadow_counts_the_injected_mismatch_and_serves_mongo(router, caplog):
     assert shadow_mismatch_count(A) == 1 and shadow_mismatch_count(B) == 0
 
 
+def test_matching_reads_are_counted_with_the_mismatched_ones_per_course_and_method(router):
+    set_course_override(A, True, flag=SHADOW_READS)
+    for block in (("vertical", "u0_0_0"), ("sequential", "s0_0"), CHANGED_BLOCK):  # the last one differs
+        router.get_item(A.make_usage_key(*block))
+    assert router.has_item(A.make_usage_key(*CHANGED_BLOCK))
+    router.get_item(B.make_usage_key(*CHANGED_BLOCK))  # B is not shadowed: not counted
+    counts = {(c.method, c.reads, c.matched, c.mismatched) for c in ShadowReadCount.objects.filter(course_key=A)}
+    assert counts == {("get_item", 3, 2, 1), ("has_item", 1, 1, 0)}
+    totals = shadow_read_totals(A)
+    assert (totals.reads, totals.matched, totals.mismatched) == (4, 3, 1)
+    assert str(totals) == "4 read(s) compared: 3 matched, 1 mismatched"
+    assert shadow_read_totals(B).reads == 0 and str(shadow_read_totals(B)) == "no reads compared"
+    assert shadow_mismatch_count(A) == 1  # the one mismatching read's row; matches store no rows
+
+
 def test_a_failing_learning_core_read_is_counted_not_raised(router, monkeypatch):
     set_course_override(A, True, flag=SHADOW_READS)
 
@@ -54,6 +74,7 @@ def test_a_failing_learning_core_read_is_counted_not_raised(router, monkeypatch)
     assert router.has_item(A.make_usage_key(*CHANGED_BLOCK)) is True
     row = ShadowMismatch.objects.get(course_key=A)
     assert row.method == "has_item" and "LC exploded" in row.error
+    assert (shadow_read_totals(A).reads, shadow_read_totals(A).mismatched) == (1, 1)
 
 
 def test_courses_served_from_learning_core_are_not_shadowed(router):
@@ -72,3 +93,4 @@ def test_listing_and_item_reads_of_a_twin_match(mock_db, tmp_path):
     router.get_parent_location(A.make_usage_key(*CHANGED_BLOCK))
     router.get_all_asset_metadata(A, None)
     assert shadow_mismatch_count(A) == 0
+    assert shadow_read_totals(A).reads == 4 and shadow_read_totals(A).mismatched == 0

@@ -10,6 +10,8 @@ from django.core.management.base import CommandError
 
 from lc_modulestore.api import latest_verify_run
 from lc_modulestore.verify import verify_course
+from shim.backends.mongo import MongoBackend
+from shim.store import ReadOnlySplitModuleStore
 
 from .twins import CHANGED_BLOCK, diverge, stores, twin_course
 
@@ -26,6 +28,19 @@ def test_twins_pass_and_record_a_passing_run(mock_db, tmp_path):
     assert report.blocks_compared == 2 * (1 + 2 + 2 + 4 + 8)
     run = latest_verify_run(KEY)
     assert run.passed and run.finished is not None and run.diff_count == 0
+
+
+def test_verify_reads_each_head_once_per_branch_not_once_per_block(mock_db, tmp_path):
+    twin_course(KEY, mock_db, sections=2, units=2)
+    lc, _ = stores(mock_db, tmp_path=tmp_path)
+    backend = MongoBackend(database=mock_db)  # no structure cache: every structure read is a round trip
+    mongo = ReadOnlySplitModuleStore(backend, strip_keys=True, fs_root=str(tmp_path))
+    report = verify_course(KEY, mongo_store=mongo, lc_store=lc, record=False)
+    assert report.passed, report.summary()
+    assert report.blocks_compared == 2 * 17
+    # Per branch compared: its head, and the other head for has_changes; definitions in one $in per branch.
+    assert backend.calls["get_structure"] == 2 * 2
+    assert backend.calls["get_definitions"] == 2 and backend.calls["get_definition"] == 0
 
 
 def test_a_changed_field_is_reported_with_both_values(mock_db, tmp_path):

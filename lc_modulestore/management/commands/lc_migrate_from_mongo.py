@@ -15,7 +15,9 @@ class Command(BaseCommand):
     help = (
         "Copy a split course from MongoDB into Learning Core, keeping every block id. With --publish, split's "
         "published head is published and the draft head's differences stay unpublished drafts; without it, "
-        "everything lands as drafts. All or nothing: on any error the database is unchanged.\n\n"
+        "everything lands as drafts. All or nothing: on any error the database is unchanged. A course already in "
+        "Learning Core is refused unless --update is given; then it is brought up to date with split in place "
+        "(only changed blocks get new versions; a publish only if split's published head differs).\n\n"
         "Example:\n"
         "  manage.py lc_migrate_from_mongo course-v1:edX+DemoX+2024 --mongo-uri mongodb://mongo:27017 "
         "--db edxapp --publish"
@@ -31,6 +33,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--publish", action="store_true", help="Publish split's published head")
         parser.add_argument("--user", help="Username recorded as creator/publisher in Learning Core")
+        parser.add_argument(
+            "--update", action="store_true",
+            help="If the course is already in Learning Core, update it in place from split instead of refusing",
+        )
 
     def handle(self, *args, **options) -> None:
         created_by = None
@@ -48,16 +54,19 @@ class Command(BaseCommand):
                 collection_prefix=options["collection"],
                 publish=options["publish"],
                 created_by=created_by,
+                update=options["update"],
             )
         except LcModulestoreError as exc:
             raise CommandError(str(exc)) from exc
         except PyMongoError as exc:
             raise CommandError(f"MongoDB error while reading {options['course_key']} from {db}: {exc}") from exc
         published = f"published (publish log {result.publish_log_id})" if result.published else "not published"
+        updated = (f"updated in place ({result.unchanged} block(s) unchanged, {result.deleted} deleted, "
+                   f"{result.assets_deleted} asset(s) dropped), " if result.updated else "")
         self.stdout.write(
             self.style.SUCCESS(
-                f"{result.course_key}: {result.blocks} blocks, {published}, {result.draft_changes} unpublished draft "
-                f"change(s), {result.draft_deletes} draft deletion(s), {result.assets} asset(s) "
+                f"{result.course_key}: {updated}{result.blocks} blocks, {published}, {result.draft_changes} "
+                f"unpublished draft change(s), {result.draft_deletes} draft deletion(s), {result.assets} asset(s) "
                 f"({result.assets_without_bytes} metadata only)"
             )
         )
