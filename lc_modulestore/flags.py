@@ -131,18 +131,16 @@ class CourseWaffleFlag(WaffleFlag):
 
     def _course_override(self, key: CourseLocator) -> str | None:
         """'on'/'off' from the newest course override row; None when absent or unset."""
-        choice = (
-            CourseFlagOverride.objects.filter(waffle_flag=self.name, course_id=key)
-            .order_by("-change_date", "-id")
-            .values_list("override_choice", flat=True)
-            .first()
-        )
-        return None if choice in (None, OVERRIDE_UNSET) else choice
+        return self._newest_choice(CourseFlagOverride, course_id=key)
 
     def _org_override(self, org: str) -> str | None:
         """'on'/'off' from the newest org override row; None when absent or unset."""
+        return self._newest_choice(OrgFlagOverride, org=org)
+
+    def _newest_choice(self, model, **filters: Any) -> str | None:
+        """The override rows are append-only (an audit trail): the newest row of ``filters`` is the one in force."""
         choice = (
-            OrgFlagOverride.objects.filter(waffle_flag=self.name, org=org)
+            model.objects.filter(waffle_flag=self.name, **filters)
             .order_by("-change_date", "-id")
             .values_list("override_choice", flat=True)
             .first()
@@ -255,19 +253,17 @@ class FlagStatus:
 
 def latest_course_override(course_key: CourseKey | str, *, flag: CourseWaffleFlag = USE_LEARNING_CORE):
     """The newest course override row (any choice, including 'unset'), or None."""
-    key = _plain_course_key(course_key)
-    return (
-        CourseFlagOverride.objects.filter(waffle_flag=flag.name, course_id=key)
-        .order_by("-change_date", "-id")
-        .select_related("changed_by")
-        .first()
-    )
+    return _newest_row(CourseFlagOverride, flag, course_id=_plain_course_key(course_key))
 
 
 def latest_org_override(org: str, *, flag: CourseWaffleFlag = USE_LEARNING_CORE):
     """The newest org override row (any choice, including 'unset'), or None."""
+    return _newest_row(OrgFlagOverride, flag, org=org)
+
+
+def _newest_row(model, flag: CourseWaffleFlag, **filters: Any):
     return (
-        OrgFlagOverride.objects.filter(waffle_flag=flag.name, org=org)
+        model.objects.filter(waffle_flag=flag.name, **filters)
         .order_by("-change_date", "-id")
         .select_related("changed_by")
         .first()

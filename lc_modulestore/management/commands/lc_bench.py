@@ -1,15 +1,15 @@
 """manage.py lc_bench compile|read: compile timings by course size; read paths on MySQL vs Mongo."""
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from fixtures.synthetic import parse_shape
+from lc_modulestore.management.base import LcCommand
 
 
-class Command(BaseCommand):
+class Command(LcCommand):
     help = (
         "Benchmarks (code in benchmarks/; figures recorded in docs/benchmarks.md).\n\n"
         "compile: for each size, build a synthetic course (root → sections → subsections → units →\n"
@@ -33,11 +33,6 @@ class Command(BaseCommand):
         "  LC_DATABASE_URL=mysql://u:p@127.0.0.1:3306/lcms manage.py lc_bench read --sizes 1000,10000 \\\n"
         "      --mongo-uri mongodb://127.0.0.1:27017 --db lc_bench --out var/bench --repeat 5"
     )
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.formatter_class = argparse.RawDescriptionHelpFormatter
-        return parser
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("what", choices=["compile", "read"])

@@ -1,18 +1,17 @@
 """manage.py lc_compile: compile Learning Core courses into split documents, now."""
 from __future__ import annotations
 
-import argparse
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from compiler import api as compiler_api
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, LcModulestoreError
+from lc_modulestore.management.base import LcCommand
 from lc_modulestore.models import LearningCoreCourse
 
 BRANCH_CHOICES = {"published": [PUBLISHED_BRANCH], "draft": [DRAFT_BRANCH], "both": [PUBLISHED_BRANCH, DRAFT_BRANCH]}
 
 
-class Command(BaseCommand):
+class Command(LcCommand):
     help = (
         "Compile Learning Core courses into split-format structures and definitions and move their course "
         "index heads.\n\n"
@@ -26,11 +25,6 @@ class Command(BaseCommand):
         "  manage.py lc_compile course-v1:edX+DemoX+Demo_Course --full --branch published\n"
         "  manage.py lc_compile --all --async        # queue Celery tasks instead of compiling here"
     )
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' line breaks
-        return parser
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("course_keys", nargs="*", metavar="COURSE_KEY", help="course-v1:Org+Course+Run keys")

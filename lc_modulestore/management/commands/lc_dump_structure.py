@@ -1,18 +1,17 @@
 """manage.py lc_dump_structure: print a course's compiled structure and definitions as Extended JSON."""
 from __future__ import annotations
 
-import argparse
-
 from bson import json_util
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from compiler import api as compiler_api
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, LcModulestoreError
+from lc_modulestore.management.base import LcCommand
 
 _JSON = json_util.JSONOptions(json_mode=json_util.JSONMode.CANONICAL, tz_aware=True)
 
 
-class Command(BaseCommand):
+class Command(LcCommand):
     help = (
         "Print the structure a course's index head serves, and the definitions it references, as MongoDB "
         "Extended JSON (canonical form: {\"$oid\": …}, {\"$date\": …}), i.e. exactly what split would hold "
@@ -21,11 +20,6 @@ class Command(BaseCommand):
         "  manage.py lc_dump_structure course-v1:edX+DemoX+Demo_Course\n"
         "  manage.py lc_dump_structure course-v1:edX+DemoX+Demo_Course --branch draft --no-definitions"
     )
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' line breaks
-        return parser
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("course_key", metavar="COURSE_KEY")

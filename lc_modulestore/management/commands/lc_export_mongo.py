@@ -1,20 +1,19 @@
 """manage.py lc_export_mongo: give a Learning Core course a MongoDB twin in split's own collections."""
 from __future__ import annotations
 
-import argparse
-
 import pymongo
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from pymongo.errors import PyMongoError
 
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, LcModulestoreError
+from lc_modulestore.management.base import LcCommand
 from lc_modulestore.mongo_export.api import export_course_to_mongo
 
 _BRANCHES = {"published": (PUBLISHED_BRANCH,), "draft": (DRAFT_BRANCH,), "both": (PUBLISHED_BRANCH, DRAFT_BRANCH)}
 
 
-class Command(BaseCommand):
+class Command(LcCommand):
     help = (
         "Write a course's compiled split documents (course index, branch head structures, their definitions) into "
         "MongoDB exactly as split stores them, so the course can be read from Mongo too: for the router, lc_verify "
@@ -25,11 +24,6 @@ class Command(BaseCommand):
         "  manage.py lc_export_mongo course-v1:Org+C+R --mongo-uri mongodb://127.0.0.1:27018 --db twin "
         "--collection modulestore --separator _ --branch published   # nx-27017 rejects dotted names"
     )
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.formatter_class = argparse.RawDescriptionHelpFormatter
-        return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("course_key", metavar="COURSE_KEY", help="course-v1:Org+Course+Run (compiled)")

@@ -1,19 +1,18 @@
 """manage.py lc_verify: compare a course as Mongo and Learning Core serve it; the gate for lc_flag enable."""
 from __future__ import annotations
 
-import argparse
-
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from pymongo.errors import PyMongoError
 
 from lc_modulestore.api import LcModulestoreError
+from lc_modulestore.management.base import LcCommand
 from lc_modulestore.verify import DRAFT, PUBLISHED, verify_course
 
 _BRANCHES = {"published": (PUBLISHED,), "draft": (DRAFT,), "both": (PUBLISHED, DRAFT)}
 
 
-class Command(BaseCommand):
+class Command(LcCommand):
     help = (
         "Read a course through the Mongo (split) store and the Learning Core store and compare them block by block: "
         "the blocks of each branch, their order, every settings/content/children field (inherited values too), "
@@ -25,11 +24,6 @@ class Command(BaseCommand):
         "  manage.py lc_verify course-v1:edX+DemoX+2024 --mongo-uri mongodb://mongo:27017 --db edxapp\n"
         "  manage.py lc_verify course-v1:Org+C+R --branch published --collection modulestore --separator _"
     )
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.formatter_class = argparse.RawDescriptionHelpFormatter
-        return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("course_key", metavar="COURSE_KEY", help="course-v1:Org+Course+Run")
