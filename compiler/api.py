@@ -68,13 +68,17 @@ def compile_course(course_key: str, *, branch: str, full: bool = False) -> Compi
             raise CompileError(f"Course {course.course_key} has never been published")
         return _compile_published(course, latest, full=full)
     if branch == DRAFT_BRANCH:
-        return _compile_drafts(course)
+        return _compile_drafts(course, full=full)
     raise CompileError(f"Unknown branch {branch!r} for {course.course_key} (use {PUBLISHED_BRANCH} or {DRAFT_BRANCH})")
 
 
-def compile_drafts(course_key: str) -> CompileResult:
-    """Compile the draft branch of a course from its current drafts, tied to its latest DraftChangeLog."""
-    return _compile_drafts(get_course(course_key))
+def compile_drafts(course_key: str, *, full: bool = False) -> CompileResult:
+    """
+    Compile the draft branch of a course from its current drafts, tied to its latest DraftChangeLog.
+
+    Incremental from the draft structure served now (the draft logs since its own), unless ``full``.
+    """
+    return _compile_drafts(get_course(course_key), full=full)
 
 
 def compile_drafts_of_package(learning_package_id: int) -> CompileResult | None:
@@ -88,25 +92,15 @@ def _compile_published(course: LearningCoreCourse, log_id: int, *, full: bool) -
     head = storage.head_log_id(course, PUBLISHED_BRANCH)
     if head is not None and head >= log_id:
         return CompileResult(str(course.course_key), PUBLISHED_BRANCH, log_id, None, False, True, full, "")
-    fallback = ""
     with CaptureQueriesContext(connection) as queries:
-        build = None
-        is_full = True
+        build, fallback = None, ""
         if not full:
             previous_id = snapshot.predecessor_publish_log_id(course, log_id)
-            previous_row = storage.structure_row(course, PUBLISHED_BRANCH, previous_id) if previous_id else None
-            if previous_row is None:
-                fallback = "no structure for the previous publish"
-            elif previous_row.has_pins:
-                fallback = "pinned rows in the previous structure"
-            else:
-                previous = storage.lazily_decoded(previous_row)
-                snap = snapshot.incremental_published_snapshot(course, log_id, previous_blocks=previous.keys)
-                try:
-                    build = build_structure(snap, previous=previous)
-                    is_full = False
-                except NeedsFullCompile as exc:
-                    fallback = str(exc)
+            build, fallback = _patch(
+                course, PUBLISHED_BRANCH, previous_id,
+                lambda previous: snapshot.incremental_published_snapshot(course, log_id, previous_blocks=previous.keys),
+            )
+        is_full = build is None
         if build is None:
             build = build_structure(snapshot.full_published_snapshot(course, log_id))
         ms = (time.perf_counter() - started) * 1000
@@ -125,7 +119,7 @@ def _compile_published(course: LearningCoreCourse, log_id: int, *, full: bool) -
                    queries=len(queries))
 
 
-def _compile_drafts(course: LearningCoreCourse) -> CompileResult:
+def _compile_drafts(course: LearningCoreCourse, *, full: bool = False) -> CompileResult:
     started = time.perf_counter()
     latest = snapshot.latest_draft_log(course)
     if latest is None:
@@ -134,20 +128,46 @@ def _compile_drafts(course: LearningCoreCourse) -> CompileResult:
     if head is not None and head >= latest.pk:
         return CompileResult(str(course.course_key), DRAFT_BRANCH, latest.pk, None, False, True, True, "")
     with CaptureQueriesContext(connection) as queries:
-        snap = snapshot.draft_snapshot(course)
-        build = build_structure(snap)
+        build, fallback = None, ""
+        if not full:
+            # From the structure the draft branch serves now: a debounced compile may cover several draft logs.
+            build, fallback = _patch(
+                course, DRAFT_BRANCH, head,
+                lambda previous: snapshot.incremental_draft_snapshot(course, head, previous_blocks=previous.keys),
+            )
+        is_full = build is None
+        if build is None:
+            build = build_structure(snapshot.draft_snapshot(course))
+        log_id = build.log_id
         ms = (time.perf_counter() - started) * 1000
         installed = storage.install(
             course=course,
             branch=DRAFT_BRANCH,
-            log_id=snap.header.log_id,
+            log_id=log_id,
             build=build,
-            full=True,
+            full=is_full,
             compile_ms=ms,
             compile_queries=len(queries),  # reads and build; the install writes come after
         )
-    return _result(course, DRAFT_BRANCH, snap.header.log_id, installed, full=True, fallback="", ms=ms,
+    return _result(course, DRAFT_BRANCH, log_id, installed, full=is_full, fallback=fallback, ms=ms,
                    queries=len(queries))
+
+
+def _patch(course: LearningCoreCourse, branch: str, previous_log_id: int | None, make_snapshot) -> tuple:
+    """
+    ``(build, "")`` patching the structure of ``previous_log_id`` (incremental), or ``(None, why not)`` when only a
+    full compile can be exact: no such structure, pinned rows in it, or the transform's own refusal.
+    """
+    previous_row = storage.structure_row(course, branch, previous_log_id) if previous_log_id else None
+    if previous_row is None:
+        return None, f"no structure for the previous {'publish' if branch == PUBLISHED_BRANCH else 'draft log'}"
+    if previous_row.has_pins:
+        return None, "pinned rows in the previous structure"
+    previous = storage.lazily_decoded(previous_row)
+    try:
+        return build_structure(make_snapshot(previous), previous=previous), ""
+    except NeedsFullCompile as exc:
+        return None, str(exc)
 
 
 def _result(

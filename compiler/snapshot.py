@@ -15,7 +15,7 @@ container (learning-core.md §2.6):
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -283,16 +283,81 @@ def incremental_published_snapshot(
     if not logs or logs[-1]["pk"] != log_id:
         raise LogNotFoundError(f"PublishLog {log_id} is not a publish of {course.course_key}")
     log_uuids = {log["pk"]: log["uuid"] for log in logs}
-    previous_keys = set(previous_blocks)
-    changed = {
-        entity: new
-        for entity, new in PublishLogRecord.objects.filter(publish_log_id=log_id).values_list(
-            "entity_id", "new_version_id"
+    changed = dict(PublishLogRecord.objects.filter(publish_log_id=log_id).values_list("entity_id", "new_version_id"))
+
+    def history_of(fresh: set[int]) -> dict[int, EntityHistory]:
+        records = list(
+            PublishLogRecord.objects.filter(entity_id__in=fresh, publish_log_id__lte=log_id)
+            .order_by("publish_log_id", "pk")
+            .values_list("entity_id", "publish_log_id", "old_version_id", "new_version_id")
         )
-    }
+        return history_from_records(records, log_uuids)[1]
+
+    return _incremental_snapshot(
+        course,
+        header=_header(PUBLISHED_BRANCH, logs, at_key="published_at", by_key="published_by_id"),
+        changed=changed,
+        previous_keys=set(previous_blocks),
+        versions_as_of=lambda entities: _published_versions_as_of(entities, log_id),
+        history_of=history_of,
+        draft=False,
+    )
+
+
+def incremental_draft_snapshot(course: LearningCoreCourse, since_log_id: int, *, previous_blocks: Iterable[Key]) -> Snapshot:
+    """
+    The current drafts of ``course`` relative to the draft structure compiled from DraftChangeLog ``since_log_id``.
+
+    Fresh: every entity with a record in a later draft log (draft compiles are
+    debounced, so several logs may have landed since), plus newly reachable ones.
+    """
+    lp = course.learning_package_id
+    logs = _draft_logs(course)
+    log_uuids = {log["pk"]: log["uuid"] for log in logs}
+    entities = set(
+        DraftChangeLogRecord.objects.filter(
+            draft_change_log__learning_package_id=lp,
+            draft_change_log_id__gt=since_log_id,
+            draft_change_log_id__lte=logs[-1]["pk"],
+        ).values_list("entity_id", flat=True)
+    )
+
+    def drafts_of(entity_ids: set[int]) -> dict[int, int | None]:
+        current: dict[int, int | None] = {e: None for e in entity_ids}
+        current.update(Draft.objects.filter(entity_id__in=entity_ids).values_list("entity_id", "version_id"))
+        return current
+
+    def history_of(fresh: set[int]) -> dict[int, EntityHistory]:
+        return {e: EntityHistory(None, None, log_uuids.get(last)) for e, last in _last_draft_logs(lp, fresh).items()}
+
+    return _incremental_snapshot(
+        course,
+        header=_header(DRAFT_BRANCH, logs, at_key="changed_at", by_key="changed_by_id"),
+        changed=drafts_of(entities),
+        previous_keys=set(previous_blocks),
+        versions_as_of=drafts_of,
+        history_of=history_of,
+        draft=True,
+    )
+
+
+def _incremental_snapshot(
+    course: LearningCoreCourse,
+    *,
+    header: Header,
+    changed: dict[int, int | None],
+    previous_keys: set[Key],
+    versions_as_of: Callable[[set[int]], dict[int, int | None]],
+    history_of: Callable[[set[int]], dict[int, EntityHistory]],
+    draft: bool,
+) -> Snapshot:
+    """
+    A snapshot of the ``changed`` entities (entity → version on the branch now) and of the entities that
+    became reachable through them; the transform copies every other block from the previous structure.
+    """
     keys, detached = _keys(course, changed)
     current: dict[int, int | None] = dict(changed)
-    versions = load_versions(changed.values(), draft=False)
+    versions = load_versions(changed.values(), draft=draft)
     fresh = set(changed)
     frontier = _unknown_children(versions.values(), keys, fresh)
     while frontier:
@@ -301,26 +366,20 @@ def incremental_published_snapshot(
         detached |= new_detached
         # Children the previous structure already had are copied from it; the rest are newly reachable.
         reachable = {e for e in frontier if new_keys.get(e) not in previous_keys}
-        as_of = _published_versions_as_of(reachable, log_id)
+        as_of = versions_as_of(reachable) if reachable else {}
         current.update(as_of)
         fresh |= reachable
-        new_versions = load_versions((v for v in as_of.values() if v is not None), draft=False)
+        new_versions = load_versions((v for v in as_of.values() if v is not None), draft=draft)
         versions.update(new_versions)
         frontier = _unknown_children(new_versions.values(), keys, fresh)
-    records = list(
-        PublishLogRecord.objects.filter(entity_id__in=fresh, publish_log_id__lte=log_id)
-        .order_by("publish_log_id", "pk")
-        .values_list("entity_id", "publish_log_id", "old_version_id", "new_version_id")
-    )
-    _, history = history_from_records(records, log_uuids)
     return Snapshot(
         course_key=str(course.course_key),
-        header=_header(PUBLISHED_BRANCH, logs, at_key="published_at", by_key="published_by_id"),
+        header=header,
         root=_root_key(course),
         keys=keys,
         current=current,
         versions=versions,
-        history=history,
+        history=history_of(fresh),
         # Deleted fresh ones among these are dropped by the transform.
         detached=frozenset(
             {k for k in previous_keys if k[0] in DETACHED_BLOCK_TYPES} | {keys[e] for e in detached if e in fresh}
@@ -365,22 +424,10 @@ def latest_draft_log(course: LearningCoreCourse) -> DraftChangeLog | None:
 def draft_snapshot(course: LearningCoreCourse) -> Snapshot:
     """The current drafts of ``course``, tied to its latest DraftChangeLog."""
     lp = course.learning_package_id
-    logs = list(
-        DraftChangeLog.objects.filter(learning_package_id=lp)
-        .order_by("pk")
-        .values("pk", "uuid", "changed_at", "changed_by_id")
-    )
-    if not logs:
-        raise CompileError(f"Course {course.course_key} has no draft changes")
+    logs = _draft_logs(course)
     log_uuids = {log["pk"]: log["uuid"] for log in logs}
     current = dict(Draft.objects.filter(entity__learning_package_id=lp).values_list("entity_id", "version_id"))
-    touch = dict(
-        DraftChangeLogRecord.objects.filter(draft_change_log__learning_package_id=lp)
-        .values("entity_id")
-        .annotate(last=Max("draft_change_log_id"))
-        .values_list("entity_id", "last")
-    )
-    history = {e: EntityHistory(None, None, log_uuids.get(last)) for e, last in touch.items()}
+    history = {e: EntityHistory(None, None, log_uuids.get(last)) for e, last in _last_draft_logs(lp).items()}
     return _whole_course_snapshot(
         course,
         header=_header(DRAFT_BRANCH, logs, at_key="changed_at", by_key="changed_by_id"),
@@ -388,6 +435,25 @@ def draft_snapshot(course: LearningCoreCourse) -> Snapshot:
         history=history,
         draft=True,
     )
+
+
+def _draft_logs(course: LearningCoreCourse) -> list[dict[str, Any]]:
+    logs = list(
+        DraftChangeLog.objects.filter(learning_package_id=course.learning_package_id)
+        .order_by("pk")
+        .values("pk", "uuid", "changed_at", "changed_by_id")
+    )
+    if not logs:
+        raise CompileError(f"Course {course.course_key} has no draft changes")
+    return logs
+
+
+def _last_draft_logs(learning_package_id: int, entity_ids: set[int] | None = None) -> dict[int, int]:
+    """entity → id of the last DraftChangeLog with a record for it (side effects included)."""
+    records = DraftChangeLogRecord.objects.filter(draft_change_log__learning_package_id=learning_package_id)
+    if entity_ids is not None:
+        records = records.filter(entity_id__in=entity_ids)
+    return dict(records.values("entity_id").annotate(last=Max("draft_change_log_id")).values_list("entity_id", "last"))
 
 
 def predecessor_publish_log_id(course: LearningCoreCourse, log_id: int) -> int | None:

@@ -128,6 +128,7 @@ class BuildResult:
     definitions: list[DefinitionSpec]
     has_pins: bool
     rebuilt: int  # block entries built from Learning Core data (the rest were copied from ``previous``)
+    log_id: int  # the PublishLog / DraftChangeLog the structure is compiled from (the snapshot's header)
 
 
 class PreviousStructure(Protocol):
@@ -308,7 +309,8 @@ def build_structure(snapshot: Snapshot, *, previous: PreviousStructure | None = 
         blocks=blocks,
         assets=snapshot.assets,
     )
-    return BuildResult(document=document, definitions=definitions, has_pins=has_pins, rebuilt=len(built))
+    return BuildResult(document=document, definitions=definitions, has_pins=has_pins, rebuilt=len(built),
+                       log_id=header.log_id)
 
 
 def _sid(branch: str, log_uuid: UUID | None) -> ObjectId | None:

@@ -14,6 +14,11 @@ def full_build_bytes(course, log_id: int) -> bytes:
     return bson.encode(build_structure(snapshot.full_published_snapshot(course, log_id)).document)
 
 
+def full_draft_build_bytes(course) -> bytes:
+    """BSON of a fresh full compile of ``course``'s current drafts (nothing stored)."""
+    return bson.encode(build_structure(snapshot.draft_snapshot(course)).document)
+
+
 def stored_bytes(course, log_id: int, branch: str = PUBLISHED_BRANCH) -> bytes:
     """BSON of the stored structure of ``log_id`` (decoded from its zlib form, checksum checked)."""
     row = storage.structure_row(course, branch, log_id)

@@ -13,14 +13,14 @@ import datetime
 import itertools
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from openedx_content import api as content_api
 from openedx_content.models_api import Draft
 
 from compiler import api
-from lc_modulestore.api import CourseWriter
+from lc_modulestore.api import DRAFT_BRANCH, CourseWriter
 
-from .conftest import full_build_bytes, stored_bytes
+from .conftest import full_build_bytes, full_draft_build_bytes, stored_bytes
 from .helpers import K, T0, build_course, container, leaf
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -156,3 +156,30 @@ def test_incremental_compile_equals_full_compile(ops, keep_all_structures):
         assert not result.full, f"unexpected fallback to a full compile: {result.fallback}"
         assert stored_bytes(course, log_id) == full_build_bytes(course, log_id), (op, x, y)
     assert incremental_seen >= 1
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(ops=OPS, compile_every=st.integers(min_value=1, max_value=3))
+def test_incremental_draft_compile_equals_full_draft_compile(ops, compile_every, keep_all_structures):
+    """
+    The draft branch the same way: compiled from the draft structure it serves, over however many draft logs
+    landed since (draft compiles are debounced, so ``compile_every`` skips some), equal to a full draft build.
+    """
+    n = next(_course_numbers)
+    course, writer = build_course(f"course-v1:PropD+C{n}+R", sections=2, subsections=2, units=2, components=2)
+    assert api.compile_drafts(str(course.course_key)).full
+    model = Model(course, writer)
+    incremental_seen = 0
+    for i, (op, x, y) in enumerate(ops):
+        model.apply(op, x, y)
+        if i % compile_every and i != len(ops) - 1:
+            continue
+        result = api.compile_drafts(str(course.course_key))
+        if result.stale:
+            continue  # the op changed no draft (a publish): nothing new to compile
+        assert result.installed, result
+        assert not result.full, f"unexpected fallback to a full compile: {result.fallback}"
+        incremental_seen += 1
+        assert stored_bytes(course, result.log_id, DRAFT_BRANCH) == full_draft_build_bytes(course), (op, x, y)
+    assume(incremental_seen >= 1)
