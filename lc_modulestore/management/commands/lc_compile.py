@@ -18,7 +18,8 @@ class Command(LcCommand):
         "Publishes are normally compiled by a Celery task on every Learning Core publish; use this to "
         "(re)build a course by hand, after a failed task, or to time a compile.\n"
         "The published branch compiles the latest PublishLog (incrementally from the previous structure when "
-        "it can; --full forces a full compile); the draft branch compiles the current drafts.\n\n"
+        "it can); the draft branch compiles the current drafts (incrementally from the draft structure served "
+        "now when it can). --full forces a full compile of either.\n\n"
         "Examples:\n"
         "  manage.py lc_compile course-v1:edX+DemoX+Demo_Course\n"
         "  manage.py lc_compile --all --branch both\n"
@@ -32,7 +33,7 @@ class Command(LcCommand):
         parser.add_argument("--branch", choices=sorted(BRANCH_CHOICES), default="published",
                             help="which branch to compile (default: published)")
         parser.add_argument("--full", action="store_true",
-                            help="compile the published branch in full, not incrementally from the previous structure")
+                            help="compile in full, not incrementally from the previous structure")
         parser.add_argument("--async", dest="run_async", action="store_true",
                             help="queue the compiles as Celery tasks (lc_modulestore.compile_*) and return")
 
