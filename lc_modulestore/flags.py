@@ -185,14 +185,20 @@ def use_learning_core(course_key: CourseKey | str) -> bool:
     courses of the old Mongo store) are always False, without a query, so
     the router can ask about any key the modulestore sees.
     """
-    if isinstance(course_key, str):
-        try:
-            course_key = CourseKey.from_string(course_key)
-        except InvalidKeyError as exc:
-            raise InvalidCourseKeyError(f"{course_key!r} is not a course key") from exc
+    course_key = _parse_course_key(course_key)
     if not isinstance(course_key, CourseLocator) or course_key.deprecated:
         return False
     return USE_LEARNING_CORE.is_enabled(course_key)
+
+
+def _parse_course_key(course_key: CourseKey | str) -> CourseKey:
+    """``course_key`` as a key; a string that is not one raises :class:`InvalidCourseKeyError` naming it."""
+    if not isinstance(course_key, str):
+        return course_key
+    try:
+        return CourseKey.from_string(course_key)
+    except InvalidKeyError as exc:
+        raise InvalidCourseKeyError(f"{course_key!r} is not a course key") from exc
 
 
 def use_learning_core_for(course_keys: Iterable[CourseKey | str]) -> dict[CourseKey, bool]:
@@ -206,12 +212,7 @@ def use_learning_core_for(course_keys: Iterable[CourseKey | str]) -> dict[Course
     answers: dict[CourseKey, bool] = {}
     batched: dict[CourseKey, CourseLocator] = {}
     for course_key in course_keys:
-        parsed = course_key
-        if isinstance(course_key, str):
-            try:
-                parsed = CourseKey.from_string(course_key)
-            except InvalidKeyError as exc:
-                raise InvalidCourseKeyError(f"{course_key!r} is not a course key") from exc
+        parsed = _parse_course_key(course_key)
         if not isinstance(parsed, CourseLocator) or parsed.deprecated:
             answers[course_key] = False
         elif parsed.org is None:

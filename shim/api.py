@@ -59,18 +59,22 @@ _store: ReadOnlySplitModuleStore | None = None
 _router: RouterModuleStore | None = None
 
 
-def create_modulestore(**overrides) -> ReadOnlySplitModuleStore:
-    """A new store configured from settings (``overrides`` replace store options, e.g. ``services``)."""
-    backend_class = import_string(getattr(settings, "LC_MODULESTORE_BACKEND", DEFAULT_BACKEND))
-    backend = backend_class(**getattr(settings, "LC_MODULESTORE_BACKEND_OPTIONS", {}))
+def _store_options(overrides: dict) -> dict:
+    """The store options from settings (fs root, default branch, key stripping), ``overrides`` applied."""
     branch = getattr(settings, "LC_MODULESTORE_BRANCH", ModuleStoreEnum.Branch.published_only)
-    options = {
+    return {
         "fs_root": getattr(settings, "LC_MODULESTORE_FS_ROOT", None),
         "branch_setting_func": lambda: branch,
         "strip_keys": getattr(settings, "LC_MODULESTORE_STRIP_KEYS", True),
         **overrides,
     }
-    return ReadOnlySplitModuleStore(backend, **options)
+
+
+def create_modulestore(**overrides) -> ReadOnlySplitModuleStore:
+    """A new store configured from settings (``overrides`` replace store options, e.g. ``services``)."""
+    backend_class = import_string(getattr(settings, "LC_MODULESTORE_BACKEND", DEFAULT_BACKEND))
+    backend = backend_class(**getattr(settings, "LC_MODULESTORE_BACKEND_OPTIONS", {}))
+    return ReadOnlySplitModuleStore(backend, **_store_options(overrides))
 
 
 def modulestore() -> ReadOnlySplitModuleStore:
@@ -93,14 +97,7 @@ def create_mongo_modulestore(**overrides) -> ReadOnlySplitModuleStore:
     from .backends.mongo import MongoBackend
 
     backend = MongoBackend.from_settings(**overrides.pop("backend_options", {}))
-    branch = getattr(settings, "LC_MODULESTORE_BRANCH", ModuleStoreEnum.Branch.published_only)
-    options = {
-        "fs_root": getattr(settings, "LC_MODULESTORE_FS_ROOT", None),
-        "branch_setting_func": lambda: branch,
-        "strip_keys": getattr(settings, "LC_MODULESTORE_STRIP_KEYS", True),
-        **overrides,
-    }
-    return ReadOnlySplitModuleStore(backend, **options)
+    return ReadOnlySplitModuleStore(backend, **_store_options(overrides))
 
 
 def create_router_modulestore(
