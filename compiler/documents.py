@@ -286,13 +286,14 @@ def structure_document(
     original_version: ObjectId,
     edited_by: int,
     edited_on: datetime.datetime,
-    blocks: Mapping[tuple[str, str], Any],
+    blocks: Mapping[tuple[str, str], Any] | Sequence[Any],
     assets: Mapping[str, list[dict[str, Any]]],
 ) -> dict[str, Any]:
     """
     A structure document in split's on-disk form: ``blocks`` (entries by key) becomes a list sorted by key.
 
-    An entry may be a ``RawBSONDocument`` (an incremental compile passes unchanged entries through as stored).
+    An entry may be a stored one (an incremental compile passes unchanged entries through as their bytes),
+    and ``blocks`` may already be the list, in key order (an incremental compile's patched previous blocks).
     """
     return {
         "_id": structure,
@@ -301,7 +302,7 @@ def structure_document(
         "original_version": original_version,
         "edited_by": edited_by,
         "edited_on": bson_datetime(edited_on),
-        "blocks": [blocks[key] for key in sorted(blocks)],
+        "blocks": [blocks[key] for key in sorted(blocks)] if isinstance(blocks, Mapping) else blocks,
         "schema_version": SCHEMA_VERSION,
         "assets": {t: sorted(assets[t], key=lambda a: a["filename"]) for t in sorted(assets)},
     }

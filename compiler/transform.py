@@ -30,7 +30,7 @@ children's edit info, so its cost follows the edit, not the course
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
@@ -143,7 +143,13 @@ class PreviousStructure(Protocol):
         """The entry as a private, decoded dict (None if absent)."""
 
     def raw(self, key: Key) -> Any:
-        """The entry as stored, for passing through unchanged (``bson.encode`` copies its bytes)."""
+        """The entry as stored, for passing through unchanged (the codec copies its bytes when encoding)."""
+
+    def is_key_ordered(self) -> bool:
+        """Whether the entries are stored in key order (as every structure the compiler writes)."""
+
+    def patched(self, replaced: Mapping[Key, dict[str, Any]]) -> Sequence[Any]:
+        """All entries in stored order, those of ``replaced`` (all already present) replaced: a ``blocks`` list."""
 
 
 def build_structure(snapshot: Snapshot, *, previous: PreviousStructure | None = None) -> BuildResult:
@@ -218,10 +224,10 @@ def build_structure(snapshot: Snapshot, *, previous: PreviousStructure | None = 
 
     # Pass 1: which blocks the structure holds, and (for fresh ones) their children.
     children_of: dict[Key, list[Key] | None] = {}
-    if incremental and same_membership():
-        # The common edit (content or settings of existing blocks, a reorder): no walk, no decoding.
-        for key in previous.keys:
-            children_of[key] = None
+    patch = incremental and previous.is_key_ordered() and same_membership()
+    if patch:
+        # The common edit (content or settings of existing blocks, a reorder): the blocks are the previous
+        # structure's, in the same (key) order; only the fresh ones are built, the rest stay as stored bytes.
         for entity in fresh or ():
             key = snapshot.keys.get(entity)
             if key is not None:
@@ -288,7 +294,8 @@ def build_structure(snapshot: Snapshot, *, previous: PreviousStructure | None = 
         # A block publish N did not touch has an untouched subtree (Learning Core records a side effect on
         # every ancestor of a change), so its stored subtree edit is still right: refresh the built ones only.
         documents.with_subtree_edits(
-            built, members=blocks, stored=lambda key: documents.stored_subtree_edit(previous.get(key)["edit_info"])
+            built, members=previous if patch else blocks,
+            stored=lambda key: documents.stored_subtree_edit(previous.get(key)["edit_info"]),
         )
     else:
         documents.with_subtree_edits(built)
@@ -306,7 +313,7 @@ def build_structure(snapshot: Snapshot, *, previous: PreviousStructure | None = 
         original_version=documents.structure_id(branch=branch, log_uuid=header.original_log_uuid),
         edited_by=header.edited_by,
         edited_on=header.edited_on,
-        blocks=blocks,
+        blocks=previous.patched(built) if patch else blocks,
         assets=snapshot.assets,
     )
     return BuildResult(document=document, definitions=definitions, has_pins=has_pins, rebuilt=len(built),

@@ -39,7 +39,7 @@ def test_lazy_structure_reads_keys_without_decoding_and_passes_entries_through_a
     assert lazy.get(("html", "h\u00e9")) == decode_structure(stored.data, stored.checksum, what="x")["blocks"][2]
     # rebuilding the document around the raw entries gives the stored bytes back, byte for byte
     rebuilt = {**document, "blocks": [lazy.raw(key) for key in lazy.keys]}
-    assert bson.encode(rebuilt) == bson.encode(document)
+    assert zlib.decompress(encode_structure(rebuilt).data) == bson.encode(document)
 
 
 def test_lazy_structure_reads_entries_written_in_another_field_order():
@@ -56,3 +56,69 @@ def test_lazy_structure_refuses_corrupt_rows_naming_them():
     truncated = zlib.compress(zlib.decompress(stored.data)[:-9])
     with pytest.raises(CorruptDocumentError, match="course-v1:O\\+C\\+R.*does not decode"):
         decode_structure_lazily(truncated, checksum(truncated), what="course-v1:O+C+R")
+
+
+def _sorted_structure(count: int) -> dict:
+    blocks = [_entry("html", f"h{i:03d}", weight=i) for i in range(count)]
+    return _structure(sorted(blocks, key=lambda b: (b["block_type"], b["block_id"])))
+
+
+@pytest.mark.parametrize("replace", [[], [0], [5], [11], [0, 1, 2], [3, 7, 8, 11], list(range(12))])
+def test_patched_blocks_encode_exactly_as_the_decoded_document(replace):
+    """Stored runs are copied, replaced entries encoded in place: the bytes equal a plain bson.encode."""
+    document = _sorted_structure(12)
+    stored = encode_structure(document)
+    lazy = decode_structure_lazily(stored.data, stored.checksum, what="x")
+    assert lazy.is_key_ordered()
+    new_entries = {lazy.keys[i]: {**_entry(*lazy.keys[i], weight=100 + i), "_id": i} for i in replace}
+    patched = lazy.patched(new_entries)
+    assert len(patched) == 12
+    expected = {**document, "_id": ObjectId(), "edited_on": T0,
+                "blocks": [new_entries.get((b["block_type"], b["block_id"]), b) for b in document["blocks"]]}
+    got = encode_structure({**expected, "blocks": patched})
+    assert zlib.decompress(got.data) == bson.encode(expected)
+    assert got.raw_size == len(bson.encode(expected))
+    assert decode_structure(got.data, got.checksum, what="x") == decode_structure(
+        encode_structure(expected).data, encode_structure(expected).checksum, what="x")
+
+
+def test_stored_entries_moved_to_other_positions_encode_under_their_new_index():
+    """A tree walk (blocks added or removed) passes stored entries at shifted positions: they are renamed."""
+    document = _sorted_structure(6)
+    stored = encode_structure(document)
+    lazy = decode_structure_lazily(stored.data, stored.checksum, what="x")
+    new = _entry("html", "h0025")  # sorts between h002 and h003
+    keys = lazy.keys
+    blocks = [lazy.raw(keys[0]), lazy.raw(keys[2]), new, lazy.raw(keys[3]), lazy.raw(keys[4]), lazy.raw(keys[5])]
+    expected = {**document, "blocks": [document["blocks"][0], document["blocks"][2], new, *document["blocks"][3:]]}
+    assert zlib.decompress(encode_structure({**document, "blocks": blocks}).data) == bson.encode(expected)
+
+
+@pytest.mark.parametrize("look_alike", [
+    # a whole entry head, with the next array index, inside a string value
+    "\x03" + "1\x00\x10\x00\x00\x00\x02block_type\x00\x05\x00\x00\x00html\x00\x02block_id\x00\x02\x00\x00\x00h\x00",
+    # a bare block_type element inside a string value
+    "\x02block_type\x00",
+])
+def test_look_alike_entry_heads_inside_values_fall_back_to_decoding(look_alike, monkeypatch):
+    from lc_modulestore import codec
+
+    document = _structure([_entry("chapter", "c0", note=look_alike), _entry("html", "h")])
+    stored = encode_structure(document)
+    fallbacks = []
+    real_decode = codec.bson.decode
+    monkeypatch.setattr(codec.bson, "decode", lambda *a, **k: fallbacks.append(1) or real_decode(*a, **k))
+    lazy = decode_structure_lazily(stored.data, stored.checksum, what="x")
+    assert fallbacks, "the scan must refuse a structure holding a look-alike"
+    assert lazy.keys == [("chapter", "c0"), ("html", "h")]
+    assert lazy.get(("chapter", "c0"))["fields"]["note"] == look_alike
+    replacement = _entry("html", "h", x=1)
+    patched = lazy.patched({("html", "h"): replacement})
+    expected = {**document, "blocks": [document["blocks"][0], replacement]}
+    assert zlib.decompress(encode_structure({**document, "blocks": patched}).data) == bson.encode(expected)
+
+
+def test_a_block_id_holding_a_nul_is_read_whole():
+    document = _structure([_entry("html", "a\x00b")])
+    stored = encode_structure(document)
+    assert decode_structure_lazily(stored.data, stored.checksum, what="x").keys == [("html", "a\x00b")]
