@@ -184,9 +184,15 @@ def run_read_benchmark(
                 "us_per_block_floor": floor_s * 1e6 / floors[0].blocks,
             })
             clear_structure_caches(backends)
-        report.files.extend(write_table(report, out))
-        report.files.extend(write_plots(report, out))
-        (out / "results.json").write_text(json.dumps(
-            {"environment": report.environment, "rows": report.rows, "floors": report.floors}, indent=1, default=str))
-        report.files.append(out / "results.json")
+            # Written after every course, so a long run that fails later keeps what it measured.
+            report.files = _write_report(report, out)
+            log(f"{label}: done; report so far in {out}")
     return report
+
+
+def _write_report(report: ReadReport, out: Path) -> list[Path]:
+    """results.md, the plots and results.json for the courses measured so far (overwritten each time)."""
+    files = [*write_table(report, out), *write_plots(report, out)]
+    (out / "results.json").write_text(json.dumps(
+        {"environment": report.environment, "rows": report.rows, "floors": report.floors}, indent=1, default=str))
+    return [*files, out / "results.json"]

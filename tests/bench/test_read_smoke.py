@@ -36,3 +36,26 @@ def test_lc_bench_read_writes_a_table_and_plots(tmp_path):
 def test_lc_bench_read_rejects_bad_sizes(tmp_path):
     with pytest.raises(CommandError, match="--sizes"):
         call_command("lc_bench", "read", "--sizes", "ten", "--out", str(tmp_path))
+
+
+def test_lc_bench_read_keeps_what_it_measured_when_a_later_course_fails(tmp_path, monkeypatch):
+    """A 50k run takes an hour: the report is written after each course, not only at the end."""
+    from benchmarks.read import ReadBenchmark
+
+    real_run_course = ReadBenchmark.run_course
+    measured: list[str] = []
+
+    def run_course(self, label, course_key):
+        measured.append(label)
+        if len(measured) == 2:
+            raise RuntimeError("the second course failed")
+        return real_run_course(self, label, course_key)
+
+    monkeypatch.setattr(ReadBenchmark, "run_course", run_course)
+    with pytest.raises(RuntimeError, match="second course"):
+        call_command("lc_bench", "read", "--sizes", "30,40", "--repeat", "1", "--no-demo", "--out", str(tmp_path),
+                     stdout=io.StringIO())
+    assert measured == ["synthetic 30", "synthetic 40"]
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert {row["course"] for row in results["rows"]} == {"synthetic 30"}
+    assert "| synthetic 30 |" in (tmp_path / "results.md").read_text()
