@@ -6,7 +6,7 @@ from .mongo_copy import copy_course_to_mongo
 from .nx import NX_LABEL, NxServerError, nx_server
 from .read import SCENARIOS
 from .report import markdown
-from .runner import DEMO_COURSE_KEY, ReadReport, run_read_benchmark
+from .runner import DEMO_COURSE_KEY, ReadReport, merge_read_reports, run_read_benchmark
 
 __all__ = [
     "CompileReport",
@@ -22,6 +22,7 @@ __all__ = [
     "load_stored_course",
     "markdown",
     "measure_floor",
+    "merge_read_reports",
     "nx_server",
     "run_compile_benchmark",
     "run_read_benchmark",

@@ -39,7 +39,7 @@ from .read import (
 )
 from .report import write_plots, write_table
 
-__all__ = ["DEMO_COURSE_KEY", "ReadReport", "run_read_benchmark"]
+__all__ = ["DEMO_COURSE_KEY", "ReadReport", "merge_read_reports", "run_read_benchmark"]
 
 DEMO_COURSE_KEY = "course-v1:LcBench+Demo+2026"
 
@@ -196,3 +196,20 @@ def _write_report(report: ReadReport, out: Path) -> list[Path]:
     (out / "results.json").write_text(json.dumps(
         {"environment": report.environment, "rows": report.rows, "floors": report.floors}, indent=1, default=str))
     return [*files, out / "results.json"]
+
+
+def merge_read_reports(sources: list[Path], out: Path) -> ReadReport:
+    """
+    One report from the ``results.json`` of several ``lc_bench read`` runs (e.g. 1k and 10k, then 50k alone):
+    their rows and floors in order, written to ``out`` as by a single run. The machine line is the first run's.
+    """
+    report = ReadReport()
+    for source in sources:
+        path = source / "results.json" if source.is_dir() else source
+        data = json.loads(path.read_text())
+        report.environment = report.environment or data["environment"]
+        report.rows.extend(data["rows"])
+        report.floors.extend(data["floors"])
+    out.mkdir(parents=True, exist_ok=True)
+    report.files = _write_report(report, out)
+    return report

@@ -32,6 +32,21 @@ def test_lc_bench_read_writes_a_table_and_plots(tmp_path):
     assert results["floors"][0]["blocks"] == traversal["mysql"]["blocks"]
     assert "Full traversal vs the floor" in table
 
+    # lc_bench report: runs made apart (e.g. 50k alone) become one table and one set of plots
+    other = tmp_path / "other"
+    other.mkdir()
+    renamed = json.loads(json.dumps(results).replace('"synthetic 30"', '"synthetic 99"'))
+    (other / "results.json").write_text(json.dumps(renamed))
+    merged = tmp_path / "merged"
+    call_command("lc_bench", "report", "--from", f"{tmp_path},{other}", "--out", str(merged), stdout=io.StringIO())
+    merged_table = (merged / "results.md").read_text()
+    assert merged_table.count("| synthetic 30 |") == table.count("| synthetic 30 |") > 0
+    assert merged_table.count("| synthetic 99 |") == table.count("| synthetic 30 |")
+    assert len(json.loads((merged / "results.json").read_text())["rows"]) == 2 * len(results["rows"])
+    assert all((merged / f"read_{scenario}.png").stat().st_size > 0 for scenario in SCENARIOS)
+    with pytest.raises(CommandError, match="no results.json"):
+        call_command("lc_bench", "report", "--from", str(tmp_path / "nope"), "--out", str(merged))
+
 
 def test_lc_bench_read_rejects_bad_sizes(tmp_path):
     with pytest.raises(CommandError, match="--sizes"):

@@ -1,4 +1,4 @@
-"""manage.py lc_bench compile|read: compile timings by course size; read paths on MySQL vs Mongo."""
+"""manage.py lc_bench compile|read|report: compile timings by course size; read paths on MySQL vs Mongo."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,17 +25,21 @@ class Command(LcCommand):
         "the MySQL backend and over the Mongo backend, on synthetic courses of --sizes blocks (built once and\n"
         "reused: key course-v1:LcBench+S<shape>+seed0) and the demo course; also the traversal floor\n"
         "(codec + bare XBlock runtime). Without --mongo-uri an nx-27017 stand-in is started and every Mongo\n"
-        "figure is labelled as such. Writes results.md, results.json and read_<scenario>.png to --out.\n\n"
+        "figure is labelled as such. Writes results.md, results.json and read_<scenario>.png to --out after\n"
+        "each course.\n\n"
+        "report: one results.md and set of plots from the results.json of several read runs (--from), e.g.\n"
+        "1k and 10k in one run and 50k, which takes an hour, in another.\n\n"
         "Examples:\n"
         "  LC_VAR_DIR=/tmp/bench manage.py migrate\n"
         "  LC_VAR_DIR=/tmp/bench manage.py lc_bench compile --sizes 1000,10000 --out var/bench\n"
         "  LC_VAR_DIR=/tmp/bench manage.py lc_bench compile --shape 2x2x4x5 --repeat 1 --out ''\n"
         "  LC_DATABASE_URL=mysql://u:p@127.0.0.1:3306/lcms manage.py lc_bench read --sizes 1000,10000 \\\n"
-        "      --mongo-uri mongodb://127.0.0.1:27017 --db lc_bench --out var/bench --repeat 5"
+        "      --mongo-uri mongodb://127.0.0.1:27017 --db lc_bench --out var/bench --repeat 5\n"
+        "  manage.py lc_bench report --from var/bench-1k10k,var/bench-50k --out var/bench-all"
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("what", choices=["compile", "read"])
+        parser.add_argument("what", choices=["compile", "read", "report"])
         parser.add_argument("--sizes", default="1000,10000,50000",
                             help="comma-separated course sizes in blocks (default 1000,10000,50000)")
         parser.add_argument("--seed", type=int, default=0, help="synthetic course seed (default 0)")
@@ -54,10 +58,15 @@ class Command(LcCommand):
         read.add_argument("--db", default=None,
                           help="Mongo database for the twin (default: a temporary one, dropped at the end)")
         read.add_argument("--no-demo", action="store_true", help="skip the demo course")
+        merge = parser.add_argument_group("report")
+        merge.add_argument("--from", dest="sources", default="",
+                           help="comma-separated --out directories (or results.json files) of earlier read runs")
 
     def handle(self, *args, **options) -> None:
         if options["what"] == "read":
             return self._read(options)
+        if options["what"] == "report":
+            return self._report(options)
         return self._compile_bench(options)
 
     def _compile_bench(self, options) -> None:
@@ -108,6 +117,20 @@ class Command(LcCommand):
             )
         except NxServerError as exc:
             raise CommandError(str(exc)) from exc
+        self.stdout.write(markdown(report))
+        for path in report.files:
+            self.stdout.write(f"wrote {path}")
+
+    def _report(self, options) -> None:
+        from benchmarks.api import markdown, merge_read_reports
+
+        sources = [Path(s) for s in options["sources"].split(",") if s.strip()]
+        if not sources or not options["out"]:
+            raise CommandError("report: give --from DIR[,DIR…] (earlier read runs) and --out DIR")
+        missing = [str(s) for s in sources if not (s / "results.json" if s.is_dir() else s).is_file()]
+        if missing:
+            raise CommandError(f"report: no results.json in {', '.join(missing)}")
+        report = merge_read_reports(sources, Path(options["out"]))
         self.stdout.write(markdown(report))
         for path in report.files:
             self.stdout.write(f"wrote {path}")
