@@ -2,9 +2,11 @@
 How compiled documents are stored: BSON, zlib-compressed for structures, with a checksum.
 
 BSON keeps split's types (ObjectId, datetime) exactly, so a document read back is
-the document compiled. zlib level 1 is split's own choice for its structure cache:
-fast to inflate, several times smaller. The checksum covers the stored bytes, so a
-corrupted row is refused before it is decoded.
+the document compiled. The compression is split's own choice for its structure cache,
+a zlib stream at level 1: fast to inflate, several times smaller. The stream is written
+by ISA-L (``isal``, ADR 0016), five times faster than zlib's own level 1 and a little
+smaller; any zlib reads it. The checksum covers the stored bytes, so a corrupted row
+is refused before it is decoded.
 """
 from __future__ import annotations
 
@@ -19,13 +21,14 @@ from itertools import accumulate
 from typing import Any
 
 import bson
+from isal import isal_zlib
 from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
 
 from .errors import LcModulestoreError
 from .extended_json import BSON_CODEC_OPTIONS
 
-ZLIB_LEVEL = 1
+ZLIB_LEVEL = 1  # ISA-L's levels are 0–3; 1 is its fast level with zlib level 1's ratio
 
 
 class CorruptDocumentError(LcModulestoreError):
@@ -57,7 +60,7 @@ def encode_structure(document: dict[str, Any]) -> EncodedDocument:
         raw = _encode_spliced(document)
     else:
         raw = bson.encode(document)
-    data = zlib.compress(raw, ZLIB_LEVEL)
+    data = isal_zlib.compress(raw, ZLIB_LEVEL)
     return EncodedDocument(data=data, checksum=checksum(data), raw_size=len(raw))
 
 
