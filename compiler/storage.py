@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from lc_modulestore.api import (
@@ -29,6 +29,33 @@ from lc_modulestore.models import CompiledDefinition, CompiledStructure, CourseI
 
 from . import documents
 from .transform import BuildResult
+
+
+#: Largest structure sent to MySQL as an ``X'…'`` literal (twice its size on the wire, under the server's
+#: ``max_allowed_packet``, 16 MB by default); larger ones go as an ordinary escaped parameter.
+HEX_LITERAL_MAX_BYTES = 4 * 1024 * 1024
+
+
+class BinaryLiteral(models.Expression):
+    """
+    Bytes written into an INSERT. On MySQL/MariaDB as a hex literal: mysqlclient escapes a 380 kB parameter in
+    ~4 ms and the server parses the escaped form in ~8 more, where ``X'…'`` costs ~5 ms in all (a 10k-block
+    structure; the hex text is digits only, so nothing in it can be taken for SQL). Elsewhere a parameter.
+    """
+
+    output_field = models.BinaryField()
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__()
+        self.data = data
+
+    def as_sql(self, compiler, connection):
+        return "%s", [self.data]
+
+    def as_mysql(self, compiler, connection):
+        if len(self.data) > HEX_LITERAL_MAX_BYTES:
+            return self.as_sql(compiler, connection)
+        return f"X'{self.data.hex()}'", []
 
 
 @dataclass(frozen=True)
@@ -105,7 +132,7 @@ def install(
                 objectid=str(document["_id"]),
                 course=course,
                 branch=branch,
-                data=encoded.data,
+                data=BinaryLiteral(encoded.data),
                 checksum=encoded.checksum,
                 raw_size=encoded.raw_size,
                 stored_size=len(encoded.data),
@@ -118,6 +145,7 @@ def install(
                 rebuilt_blocks=build.rebuilt,
                 **{log_field: log_id},
             )
+            structure.data = encoded.data  # the instance holds the bytes, not the expression that wrote them
         setattr(index, head_field(branch), structure)
         index.last_update = timezone.now()
         index.save(update_fields=[head_field(branch), "last_update"])
@@ -186,4 +214,4 @@ def _what(structure: CompiledStructure) -> str:
     return f"{structure.course.course_key} {structure.branch} {structure.objectid}"
 
 
-__all__ = ["Installed", "decoded", "lazily_decoded", "ensure_index", "head_field", "head_log_id", "install", "locked_index", "prune", "structure_row"]
+__all__ = ["HEX_LITERAL_MAX_BYTES", "BinaryLiteral", "Installed", "decoded", "lazily_decoded", "ensure_index", "head_field", "head_log_id", "install", "locked_index", "prune", "structure_row"]

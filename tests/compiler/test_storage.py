@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openedx_content.models_api import (
     Draft,
     DraftChangeLog,
@@ -169,3 +171,20 @@ def test_stored_sizes_are_recorded():
     row = CompiledStructure.objects.get(course=course)
     assert row.raw_size > row.stored_size == len(bytes(row.data)) > 0
     assert (result.raw_size, result.stored_size, result.block_count) == (row.raw_size, row.stored_size, row.block_count)
+
+
+@pytest.mark.parametrize("hex_literal_max", [storage.HEX_LITERAL_MAX_BYTES, 0], ids=["literal", "parameter"])
+def test_the_structure_row_holds_exactly_the_encoded_bytes(hex_literal_max, monkeypatch):
+    """On MySQL small rows are written as X'…' literals, larger ones as parameters: both store the same bytes."""
+    monkeypatch.setattr(storage, "HEX_LITERAL_MAX_BYTES", hex_literal_max)
+    course, _ = build_course(sections=2, units=2, components=3)
+    with CaptureQueriesContext(connection) as queries:
+        api.compile_course(str(course.course_key), branch=PUBLISHED_BRANCH)
+    insert = next(q["sql"] for q in queries.captured_queries if "INSERT INTO" in q["sql"] and "compiledstructure" in q["sql"])
+    if connection.vendor == "mysql":
+        assert ("X'" in insert) == (hex_literal_max > 0)
+    index = CourseIndex.objects.select_related("published_structure").get(course=course)
+    row = CompiledStructure.objects.get(pk=index.published_structure_id)
+    document = storage.decoded(row)  # checksum verified against the bytes read back
+    assert bytes(row.data) == bytes(index.published_structure.data)
+    assert len(document["blocks"]) == row.block_count > 0
