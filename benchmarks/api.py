@@ -1,5 +1,5 @@
 """Public surface of the benchmarks package (used by ``manage.py lc_bench`` and the smoke test)."""
-from .compile import CompileReport, compile_markdown, run_compile_benchmark
+from .compile import CompileReport, compile_markdown, merge_compile_reports, run_compile_benchmark
 from .courses import course_key_for, ensure_synthetic_course, shape_for_size
 from .floor import load_stored_course, measure_floor
 from .mongo_copy import copy_course_to_mongo
@@ -22,6 +22,7 @@ __all__ = [
     "load_stored_course",
     "markdown",
     "measure_floor",
+    "merge_compile_reports",
     "merge_read_reports",
     "nx_server",
     "run_compile_benchmark",

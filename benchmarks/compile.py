@@ -33,7 +33,7 @@ from django.test.utils import CaptureQueriesContext
 
 from .machine import describe_machine
 
-__all__ = ["CompileReport", "compile_markdown", "run_compile_benchmark"]
+__all__ = ["CompileReport", "compile_markdown", "merge_compile_reports", "run_compile_benchmark"]
 
 T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 T1 = T0 + datetime.timedelta(hours=1)
@@ -133,14 +133,36 @@ def run_compile_benchmark(*, shapes: list[tuple[int, int, int, int]], out: Path 
         report.courses.append(course_row)
         report.rows.extend(rows)
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        path = out / "compile.md"
-        path.write_text("# lc_bench compile\n\n" + compile_markdown(report))
-        data = out / "compile.json"
-        data.write_text(json.dumps({"environment": report.environment, "courses": report.courses,
-                                    "rows": report.rows}, indent=1, default=str))
-        report.files += [path, data, *_write_plots(report, out)]
+        report.files += _write_report(report, out)
     return report
+
+
+def merge_compile_reports(sources: list[Path], out: Path) -> CompileReport:
+    """
+    One report from the ``compile.json`` of several ``lc_bench compile`` runs on the same database (e.g. 1k and
+    10k, then 50k alone), written to ``out`` as by a single run; the machine line is the first run's.
+    """
+    report = CompileReport()
+    for source in sources:
+        data = json.loads((source / "compile.json" if source.is_dir() else source).read_text())
+        if report.environment and data["environment"].get("sql") != report.environment.get("sql"):
+            raise ValueError(f"{source} was measured on {data['environment'].get('sql')}, not on "
+                             f"{report.environment.get('sql')}: compile runs merge only on one database")
+        report.environment = report.environment or data["environment"]
+        report.courses.extend(data["courses"])
+        report.rows.extend(data["rows"])
+    report.files = _write_report(report, out)
+    return report
+
+
+def _write_report(report: CompileReport, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "compile.md"
+    path.write_text("# lc_bench compile\n\n" + compile_markdown(report))
+    data = out / "compile.json"
+    data.write_text(json.dumps({"environment": report.environment, "courses": report.courses,
+                                "rows": report.rows}, indent=1, default=str))
+    return [path, data, *_write_plots(report, out)]
 
 
 def compile_markdown(report: CompileReport) -> str:

@@ -66,6 +66,19 @@ def test_lc_bench_compile_reports_full_and_incremental_compiles(tmp_path):
     data = json.loads((tmp_path / "compile.json").read_text())
     assert [c["blocks"] for c in data["courses"]] == [9]
     assert (tmp_path / "compile_time.png").read_bytes()[:4] == b"\x89PNG"
+
+    # lc_bench report merges compile runs of one database (e.g. 50k made apart); never two databases
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "compile.json").write_text(json.dumps(data).replace('"blocks": 9', '"blocks": 90'))
+    merged_out = _run("lc_bench", "report", "--from", f"{tmp_path},{other}", "--out", str(tmp_path / "merged"))
+    merged = json.loads((tmp_path / "merged" / "compile.json").read_text())
+    assert [c["blocks"] for c in merged["courses"]] == [9, 90]
+    assert "| 9 | incremental: 1 leaf edit |" in merged_out
+    assert (tmp_path / "merged" / "compile_time.png").read_bytes()[:4] == b"\x89PNG"
+    (other / "compile.json").write_text(json.dumps({**data, "environment": {**data["environment"], "sql": "x"}}))
+    with pytest.raises(CommandError, match="one database"):
+        _run("lc_bench", "report", "--from", f"{tmp_path},{other}", "--out", str(tmp_path / "merged"))
     with pytest.raises(CommandError, match="--shape"):
         _run("lc_bench", "compile", "--shape", "1x2")
     with pytest.raises(CommandError, match="--repeat"):

@@ -28,7 +28,8 @@ class Command(LcCommand):
         "figure is labelled as such. Writes results.md, results.json and read_<scenario>.png to --out after\n"
         "each course.\n\n"
         "report: one results.md and set of plots from the results.json of several read runs (--from), e.g.\n"
-        "1k and 10k in one run and 50k, which takes an hour, in another.\n\n"
+        "1k and 10k in one run and 50k, which takes an hour, in another; or one compile.md and plot from the\n"
+        "compile.json of several compile runs on the same database.\n\n"
         "Examples:\n"
         "  LC_VAR_DIR=/tmp/bench manage.py migrate\n"
         "  LC_VAR_DIR=/tmp/bench manage.py lc_bench compile --sizes 1000,10000 --out var/bench\n"
@@ -60,7 +61,7 @@ class Command(LcCommand):
         read.add_argument("--no-demo", action="store_true", help="skip the demo course")
         merge = parser.add_argument_group("report")
         merge.add_argument("--from", dest="sources", default="",
-                           help="comma-separated --out directories (or results.json files) of earlier read runs")
+                           help="comma-separated --out directories of earlier read runs, or of compile runs")
 
     def handle(self, *args, **options) -> None:
         if options["what"] == "read":
@@ -122,15 +123,27 @@ class Command(LcCommand):
             self.stdout.write(f"wrote {path}")
 
     def _report(self, options) -> None:
-        from benchmarks.api import markdown, merge_read_reports
+        from benchmarks.api import compile_markdown, markdown, merge_compile_reports, merge_read_reports
 
         sources = [Path(s) for s in options["sources"].split(",") if s.strip()]
         if not sources or not options["out"]:
-            raise CommandError("report: give --from DIR[,DIR…] (earlier read runs) and --out DIR")
-        missing = [str(s) for s in sources if not (s / "results.json" if s.is_dir() else s).is_file()]
-        if missing:
-            raise CommandError(f"report: no results.json in {', '.join(missing)}")
-        report = merge_read_reports(sources, Path(options["out"]))
-        self.stdout.write(markdown(report))
+            raise CommandError("report: give --from DIR[,DIR…] (earlier read or compile runs) and --out DIR")
+
+        def has(source: Path, name: str) -> bool:
+            return (source / name).is_file() if source.is_dir() else source.name == name and source.is_file()
+
+        if all(has(s, "results.json") for s in sources):
+            report = merge_read_reports(sources, Path(options["out"]))
+            self.stdout.write(markdown(report))
+        elif all(has(s, "compile.json") for s in sources):
+            try:
+                report = merge_compile_reports(sources, Path(options["out"]))
+            except ValueError as exc:
+                raise CommandError(f"report: {exc}") from None
+            self.stdout.write(compile_markdown(report))
+        else:
+            missing = [str(s) for s in sources if not (has(s, "results.json") or has(s, "compile.json"))]
+            raise CommandError("report: --from takes read runs (results.json) or compile runs (compile.json), not "
+                               f"both; no results.json or compile.json in {', '.join(missing) or 'some of them'}")
         for path in report.files:
             self.stdout.write(f"wrote {path}")
