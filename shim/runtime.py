@@ -48,6 +48,7 @@ from xblock.runtime import MemoryIdManager, Runtime
 
 from lc_modulestore.blocks import INHERITABLE_FIELD_NAMES, load_block_class, load_error_block_class
 
+from . import outline
 from .exceptions import ItemNotFoundError
 from .split_types import BlockData, BlockKey
 
@@ -323,7 +324,6 @@ class CourseRuntime(Runtime):
         self._load_definition = load_definition
         self._load_definitions = load_definitions
         self._event_handler = event_handler
-        self._parents: dict[BlockKey, BlockKey] | None = None
         self._inherited: dict[BlockKey, dict[str, Any]] = {}
         # Set once any block of this runtime is written in memory; inheritance then walks the
         # live ancestor blocks (split's InheritingFieldData) instead of the structure map.
@@ -369,13 +369,15 @@ class CourseRuntime(Runtime):
         return self._inherited[block_key]
 
     def parent_of(self, block_key: BlockKey) -> BlockKey | None:
-        """The block's parent for ``get_parent()``: a map over the whole structure, built once."""
-        if self._parents is None:
-            self._parents = {}
-            for parent_key, block in self.structure["blocks"].items():
-                for child in block.fields.get("children", []):
-                    self._parents[BlockKey(*child)] = parent_key
-        return self._parents.get(block_key)
+        """
+        The block's parent for ``get_parent()`` (the last block in structure order listing it).
+
+        From the parents map derived once per structure object, not once per runtime: a request
+        builds a new runtime, and rebuilding the map made a warm ``get_item`` linear in the course
+        (5 → 16 → 59 ms at 1k → 10k → 50k blocks).
+        """
+        parents = outline.parents_map(self.structure).get(block_key)
+        return parents[-1] if parents else None
 
     def convert_reference(self, field, value):
         """Reference-typed settings are stored as ``[type, id]``: make them usage keys (split's conversion)."""
