@@ -144,7 +144,7 @@ def merge_compile_reports(sources: list[Path], out: Path) -> CompileReport:
     """
     report = CompileReport()
     for source in sources:
-        data = json.loads((source / "compile.json" if source.is_dir() else source).read_text())
+        data = json.loads((source / "compile.json").read_text())
         if report.environment and data["environment"].get("sql") != report.environment.get("sql"):
             raise ValueError(f"{source} was measured on {data['environment'].get('sql')}, not on "
                              f"{report.environment.get('sql')}: compile runs merge only on one database")

@@ -192,6 +192,7 @@ def run_read_benchmark(
 
 def _write_report(report: ReadReport, out: Path) -> list[Path]:
     """results.md, the plots and results.json for the courses measured so far (overwritten each time)."""
+    out.mkdir(parents=True, exist_ok=True)
     files = [*write_table(report, out), *write_plots(report, out)]
     (out / "results.json").write_text(json.dumps(
         {"environment": report.environment, "rows": report.rows, "floors": report.floors}, indent=1, default=str))
@@ -205,11 +206,9 @@ def merge_read_reports(sources: list[Path], out: Path) -> ReadReport:
     """
     report = ReadReport()
     for source in sources:
-        path = source / "results.json" if source.is_dir() else source
-        data = json.loads(path.read_text())
+        data = json.loads((source / "results.json").read_text())
         report.environment = report.environment or data["environment"]
         report.rows.extend(data["rows"])
         report.floors.extend(data["floors"])
-    out.mkdir(parents=True, exist_ok=True)
     report.files = _write_report(report, out)
     return report

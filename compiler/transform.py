@@ -207,32 +207,32 @@ def build_structure(snapshot: Snapshot, *, previous: PreviousStructure | None = 
             kids.append(child_key)
         return kids
 
-    def same_membership() -> bool:
-        """Incremental: publish N changed no block's set of children, so the structure holds the same blocks."""
+    def children_if_same_membership() -> dict[Key, list[Key] | None] | None:
+        """
+        Incremental: each fresh block's children when publish N changed no block's set of children (so the
+        structure holds the same blocks), else None.
+        """
+        kids_of: dict[Key, list[Key] | None] = {}
         for entity in fresh or ():
             key = snapshot.keys.get(entity)
             if key is None:
                 continue  # not in the course tree (reachable only through a changed parent, checked below)
             version = snapshot.current.get(entity)
             if key not in previous or version is None:
-                return False
-            kids = fresh_children(key, version)
+                return None
+            kids = kids_of[key] = fresh_children(key, version)
             old = previous.get(key)["fields"].get("children")
             if (kids is None) != (old is None) or (kids is not None and set(kids) != {(t, i) for t, i in old}):
-                return False
-        return True
+                return None
+        return kids_of
 
     # Pass 1: which blocks the structure holds, and (for fresh ones) their children.
-    children_of: dict[Key, list[Key] | None] = {}
-    patch = incremental and previous.is_key_ordered() and same_membership()
-    if patch:
-        # The common edit (content or settings of existing blocks, a reorder): the blocks are the previous
-        # structure's, in the same (key) order; only the fresh ones are built, the rest stay as stored bytes.
-        for entity in fresh or ():
-            key = snapshot.keys.get(entity)
-            if key is not None:
-                children_of[key] = fresh_children(key, snapshot.current[entity])
-    else:
+    # The common edit (content or settings of existing blocks, a reorder) keeps the previous structure's blocks
+    # in the same (key) order: only the fresh ones are built, the rest stay as stored bytes, no walk.
+    unchanged = children_if_same_membership() if incremental and previous.is_key_ordered() else None
+    patch = unchanged is not None
+    children_of: dict[Key, list[Key] | None] = unchanged if unchanged is not None else {}
+    if not patch:
         roots = [snapshot.root, *sorted(snapshot.detached)]
         stack = list(reversed(roots))
         while stack:

@@ -298,7 +298,7 @@ def _array_elements(blocks: Sequence[Any]) -> list[bytes | memoryview]:
         for replaced in sorted(blocks.replaced):
             if position < replaced:
                 parts.append(structure.element_runs(position, replaced))
-            parts.append(b"\x03" + _array_indexes(replaced + 1)[replaced] + b"\x00" + _embedded(blocks.replaced[replaced]))
+            parts.append(b"\x03" + str(replaced).encode() + b"\x00" + _embedded(blocks.replaced[replaced]))
             position = replaced + 1
         if position < len(structure):
             parts.append(structure.element_runs(position, len(structure)))

@@ -130,7 +130,7 @@ class Command(LcCommand):
             raise CommandError("report: give --from DIR[,DIR…] (earlier read or compile runs) and --out DIR")
 
         def has(source: Path, name: str) -> bool:
-            return (source / name).is_file() if source.is_dir() else source.name == name and source.is_file()
+            return (source / name).is_file()
 
         if all(has(s, "results.json") for s in sources):
             report = merge_read_reports(sources, Path(options["out"]))
