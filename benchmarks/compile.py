@@ -31,7 +31,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from .machine import describe_machine
+from benchmarks.machine import describe_machine
 
 __all__ = ["CompileReport", "compile_markdown", "merge_compile_reports", "run_compile_benchmark"]
 
@@ -50,7 +50,7 @@ class CompileReport:
 def _compile(course, log_id: int, *, full: bool, repeat: int) -> dict[str, Any]:
     """Compile ``log_id`` ``repeat`` times afresh; the median run's figures (queries counted on every run)."""
     from compiler import api as compiler_api
-    from lc_modulestore.models import CompiledStructure
+    from lc_modulestore.models_api import CompiledStructure
 
     runs = []
     for _ in range(repeat):
@@ -73,7 +73,7 @@ def _compile(course, log_id: int, *, full: bool, repeat: int) -> dict[str, Any]:
 
 def _measure_size(shape: tuple[int, int, int, int], *, seed: int, repeat: int,
                   log: Callable[[str], None]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    from fixtures.synthetic import COURSE_ROOT, build_synthetic_course, generate_course_blocks
+    from lc_modulestore.importing.api import COURSE_ROOT, build_synthetic_course, generate_course_blocks
     from lc_modulestore.api import BlockKey, CourseWriter, publish_course
 
     sections, subsections, units, components = shape

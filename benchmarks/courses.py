@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 
-from fixtures.synthetic import build_synthetic_course
+from lc_modulestore.importing.api import build_synthetic_course
 
 __all__ = ["BENCH_CREATED", "course_key_for", "ensure_compiled", "ensure_synthetic_course", "shape_for_size"]
 
@@ -42,7 +42,7 @@ def course_key_for(size: int, seed: int = 0) -> str:
 
 def ensure_synthetic_course(size: int, seed: int = 0):
     """The published ``LearningCoreCourse`` for ``size`` (built now unless it exists); returns (course, built)."""
-    from lc_modulestore.models import LearningCoreCourse
+    from lc_modulestore.models_api import LearningCoreCourse
 
     key = course_key_for(size, seed)
     existing = LearningCoreCourse.objects.filter(course_key=key).first()
@@ -60,7 +60,7 @@ def ensure_compiled(course_key: str) -> None:
     """Compile the published branch unless a head exists (the on-commit trigger does not fire inside tests)."""
     from compiler import api as compiler_api
     from lc_modulestore.api import PUBLISHED_BRANCH
-    from lc_modulestore.models import CourseIndex
+    from lc_modulestore.models_api import CourseIndex
 
     if not CourseIndex.objects.filter(course__course_key=course_key, published_structure__isnull=False).exists():
         compiler_api.compile_course(course_key, branch=PUBLISHED_BRANCH)

@@ -1,8 +1,8 @@
 """
 The floor of a full-course read: what any reader of the stored documents must do.
 
-Decode the stored structure and its definitions (``lc_modulestore.codec``), then
-construct the same XBlock classes (``lc_modulestore.blocks.load_block_class``)
+Decode the stored structure and its definitions (``lc_modulestore.compiled.codec``), then
+construct the same XBlock classes (``lc_modulestore.core.blocks.load_block_class``)
 from those decoded dicts with a bare XBlock ``Runtime`` over
 ``KvsFieldData(DictKeyValueStore)``, and read the same fields the traversal
 scenario reads. No store, no caches, no branch or inheritance logic: the
@@ -76,7 +76,7 @@ class FloorResult:
 def load_stored_course(course_key: str) -> StoredCourse:
     """Fetch (untimed) the published structure row and its definition rows of ``course_key``."""
     from lc_modulestore.api import decode_structure, get_course
-    from lc_modulestore.models import CompiledDefinition, CourseIndex
+    from lc_modulestore.models_api import CompiledDefinition, CourseIndex
     from opaque_keys.edx.keys import CourseKey
 
     course = get_course(course_key)
@@ -96,7 +96,7 @@ def load_stored_course(course_key: str) -> StoredCourse:
 def measure_floor(stored: StoredCourse) -> FloorResult:
     """Time decode + construct + read-every-field for the whole course (one pass)."""
     from lc_modulestore.api import decode_definition, decode_structure
-    from lc_modulestore.blocks import load_block_class
+    from lc_modulestore.core.blocks import load_block_class
 
     started = time.perf_counter()
     structure = decode_structure(stored.structure_data, stored.structure_checksum, what="floor")

@@ -1,7 +1,7 @@
 """
 The Mongo twin of a compiled course, for the read benchmark.
 
-Uses ``lc_modulestore.mongo_export.export_course_to_mongo`` when that module is
+Uses ``lc_modulestore.rollout.mongo_export.export_course_to_mongo`` when that module is
 present (branch ``router``); until then, a minimal copy of the same documents:
 the course index, the published head structure and its definitions, taken from
 the compiler's document API and inserted as split stores them. Either way both
@@ -18,7 +18,7 @@ __all__ = ["copy_course_to_mongo"]
 def copy_course_to_mongo(course_key: str, database: Any, *, collection_prefix: str, collection_separator: str) -> str:
     """Write ``course_key``'s split documents into ``database``; returns which exporter did it."""
     try:
-        from lc_modulestore.mongo_export import api as export_api  # type: ignore[import-not-found]
+        from lc_modulestore.rollout.mongo_export import api as export_api  # type: ignore[import-not-found]
     except ImportError:
         export_api = None
     if export_api is not None and hasattr(export_api, "export_course_to_mongo"):
@@ -27,7 +27,7 @@ def copy_course_to_mongo(course_key: str, database: Any, *, collection_prefix: s
         # router's signature (06c04f4): separator=, branches= (the benchmark reads the published branch only)
         export_api.export_course_to_mongo(course_key, database=database, collection_prefix=collection_prefix,
                                            separator=collection_separator, branches=(PUBLISHED_BRANCH,))
-        return "lc_modulestore.mongo_export"
+        return "lc_modulestore.rollout.mongo_export"
     _copy(course_key, database, collection_prefix + collection_separator)
     return "benchmarks.mongo_copy"
 
@@ -35,7 +35,7 @@ def copy_course_to_mongo(course_key: str, database: Any, *, collection_prefix: s
 def _copy(course_key: str, database: Any, prefix: str) -> None:
     from compiler import api as compiler_api
     from lc_modulestore.api import PUBLISHED_BRANCH, get_course
-    from lc_modulestore.models import CourseIndex
+    from lc_modulestore.models_api import CourseIndex
 
     course = get_course(course_key)
     index = CourseIndex.objects.get(course=course)

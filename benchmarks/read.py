@@ -40,7 +40,7 @@ from pymongo import monitoring
 
 from shim import api as shim_api
 
-from .floor import read_fields
+from benchmarks.floor import read_fields
 
 __all__ = ["SCENARIOS", "BackendUnderTest", "Measurement", "ReadBenchmark", "summarize"]
 

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .runner import ReadReport
+from benchmarks.results import ReadReport
 
 __all__ = ["markdown", "write_plots", "write_table"]
 

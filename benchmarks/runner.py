@@ -11,7 +11,6 @@ import tempfile
 import tracemalloc
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +22,12 @@ from shim import api as shim_api
 from shim.backends.mongo import MongoBackend
 from shim.caches import StructureCache
 
-from .courses import course_key_for, ensure_compiled, ensure_synthetic_course
-from .floor import load_stored_course, measure_floor
-from .machine import describe_machine
-from .mongo_copy import copy_course_to_mongo
-from .nx import NX_LABEL, nx_server
-from .read import (
+from benchmarks.courses import course_key_for, ensure_compiled, ensure_synthetic_course
+from benchmarks.floor import load_stored_course, measure_floor
+from benchmarks.machine import describe_machine
+from benchmarks.mongo_copy import copy_course_to_mongo
+from benchmarks.nx import NX_LABEL, nx_server
+from benchmarks.read import (
     BackendUnderTest,
     MongoReplyBytes,
     ReadBenchmark,
@@ -37,20 +36,12 @@ from .read import (
     mysql_bytes_counter,
     summarize,
 )
-from .report import write_plots, write_table
+from benchmarks.report import write_plots, write_table
+from benchmarks.results import ReadReport
 
 __all__ = ["DEMO_COURSE_KEY", "ReadReport", "merge_read_reports", "run_read_benchmark"]
 
 DEMO_COURSE_KEY = "course-v1:LcBench+Demo+2026"
-
-
-@dataclass
-class ReadReport:
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    floors: list[dict[str, Any]] = field(default_factory=list)
-    mongo_label: str = ""
-    environment: dict[str, Any] = field(default_factory=dict)
-    files: list[Path] = field(default_factory=list)
 
 
 def _environment(mongo_label: str, mongo_client: Any) -> dict[str, Any]:
@@ -62,8 +53,8 @@ def _environment(mongo_label: str, mongo_client: Any) -> dict[str, Any]:
 
 def _demo_course(log: Callable[[str], None]) -> str | None:
     """Import the demo course once (skipped when the corpus is not there)."""
-    from lc_modulestore.models import LearningCoreCourse
-    from lc_modulestore.olx.api import import_olx
+    from lc_modulestore.models_api import LearningCoreCourse
+    from lc_modulestore.importing.olx.api import import_olx
 
     source = Path(getattr(settings, "LC_DEMO_COURSE_DIR", ""))
     if not (source / "course").is_dir() and not (source / "course.xml").is_file():

@@ -15,12 +15,12 @@ from typing import Any
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, decode_definition, get_course
-from lc_modulestore.models import CompiledDefinition, CourseIndex, LearningCoreCourse
+from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, course_published, decode_definition, get_course
+from lc_modulestore.models_api import CompiledDefinition, CourseIndex, LearningCoreCourse
 
-from . import documents, snapshot, storage
-from .errors import CompileError, LogNotFoundError, NeedsFullCompile
-from .transform import build_structure
+from compiler import documents, snapshot, storage
+from compiler.errors import CompileError, LogNotFoundError, NeedsFullCompile
+from compiler.transform import build_structure
 
 log = logging.getLogger(__name__)
 
@@ -201,8 +201,6 @@ def _result(
 
 
 def _send_course_published_on_commit(course: LearningCoreCourse) -> None:
-    from lc_modulestore.signals import course_published
-
     course_key = course.course_key
 
     def send() -> None:

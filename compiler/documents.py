@@ -22,9 +22,9 @@ from uuid import UUID
 from bson import ObjectId
 from opaque_keys.edx.locator import AssetLocator
 
+from lc_modulestore.core.api import DRAFT_BRANCH, PUBLISHED_BRANCH
+
 SCHEMA_VERSION = 1
-PUBLISHED_BRANCH = "published-branch"
-DRAFT_BRANCH = "draft-branch"
 
 # Namespaces of derived ids. Changing one changes every id of that kind: never do it.
 NS_PUBLISHED_STRUCTURE = b"lcms/structure/published-branch"

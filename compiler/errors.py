@@ -1,5 +1,5 @@
 """Errors of the compiler. Each message names the course or log at fault."""
-from lc_modulestore.errors import LcModulestoreError
+from lc_modulestore.core.api import LcModulestoreError
 
 
 class CompileError(LcModulestoreError):

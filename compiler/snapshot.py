@@ -32,12 +32,12 @@ from openedx_content.models_api import (
     PublishLogRecord,
 )
 
-from lc_modulestore.api import DETACHED_BLOCK_TYPES, DRAFT_BRANCH, PUBLISHED_BRANCH
-from lc_modulestore.models import CourseAsset, CourseBlock, LearningCoreCourse
+from lc_modulestore.api import DETACHED_BLOCK_TYPES, DRAFT_BRANCH, PUBLISHED_BRANCH, extended_json_loads
+from lc_modulestore.models_api import CourseAsset, CourseBlock, LearningCoreCourse
 
-from . import documents
-from .errors import CompileError, LogNotFoundError
-from .transform import EntityHistory, Header, Key, Snapshot, VersionData, history_from_records
+from compiler import documents
+from compiler.errors import CompileError, LogNotFoundError
+from compiler.transform import EntityHistory, Header, Key, Snapshot, VersionData, history_from_records
 
 ROOT_KEY: Key = ("course", "course")
 
@@ -194,9 +194,7 @@ def _load_version_batch(ids: set[int], *, draft: bool) -> dict[int, VersionData]
 def _json(value: Any) -> Any:
     """Related JSONField values come back decoded with the field's decoder; strings (some backends) are parsed."""
     if isinstance(value, str):
-        from lc_modulestore import extended_json
-
-        return extended_json.loads(value)
+        return extended_json_loads(value)
     return value if value is not None else {}
 
 

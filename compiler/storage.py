@@ -25,10 +25,10 @@ from lc_modulestore.api import (
     encode_definition,
     encode_structure,
 )
-from lc_modulestore.models import CompiledDefinition, CompiledStructure, CourseIndex, LearningCoreCourse
+from lc_modulestore.models_api import CompiledDefinition, CompiledStructure, CourseIndex, LearningCoreCourse
 
-from . import documents
-from .transform import BuildResult
+from compiler import documents
+from compiler.transform import BuildResult
 
 
 #: Largest structure sent to MySQL as an ``X'…'`` literal (twice its size on the wire, under the server's

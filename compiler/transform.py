@@ -37,9 +37,9 @@ from uuid import UUID
 
 from bson import ObjectId
 
-from . import documents
-from .documents import DRAFT_BRANCH, PUBLISHED_BRANCH
-from .errors import CompileError, NeedsFullCompile
+from compiler import documents
+from lc_modulestore.core.api import DRAFT_BRANCH, PUBLISHED_BRANCH
+from compiler.errors import CompileError, NeedsFullCompile
 
 Key = tuple[str, str]
 

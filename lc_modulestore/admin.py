@@ -2,8 +2,8 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from .flags import SHADOW_READS, clear_flag_cache, flag_status, latest_verify_run
-from .models import (
+from lc_modulestore.rollout.api import SHADOW_READS, clear_flag_cache, flag_status, latest_verify_run, shadow_read_totals
+from lc_modulestore.models import (
     CompiledStructure,
     CourseBlock,
     CourseFlagOverride,
@@ -14,7 +14,6 @@ from .models import (
     ShadowReadCount,
     VerifyRun,
 )
-from .shadow import shadow_read_totals
 
 _HEAD_FIELDS = ("objectid", "compiled_at", "block_count", "raw_size", "stored_size", "full_compile", "compile_ms")
 

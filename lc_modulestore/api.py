@@ -1,72 +1,88 @@
 """
-Public API of the ``lc_modulestore`` app: the course in Learning Core.
+Public API of the ``lc_modulestore`` app's lower layers: the course in Learning Core and its compiled documents.
 
-Other packages (``compiler``, ``shim``, commands, tests) import from here,
-never from the app's modules directly.
+``compiler``, ``shim`` and the importers read the app through this module (and
+:mod:`lc_modulestore.models_api` for models), never through its rooms directly.
+It exposes only the layers below them (``core``, ``courses``, ``compiled``);
+operator tools live above and have faces of their own:
+:mod:`lc_modulestore.importing.api` and :mod:`lc_modulestore.rollout.api`.
 """
-from .authoring import BlockData, CourseWriter, blocks_of, create_course, entity_code, get_course, publish_course
-from .codec import (
+from lc_modulestore.compiled.codec import (
     CorruptDocumentError,
     EncodedDocument,
     LazyStructure,
+    checksum,
     decode_definition,
     decode_structure,
     decode_structure_lazily,
     encode_definition,
     encode_structure,
 )
-from .errors import (
+from lc_modulestore.compiled.signals import course_published
+from lc_modulestore.core.api import (
+    BRANCH_CHOICES,
+    BRANCHES,
+    DETACHED_BLOCK_TYPES,
+    DRAFT_BRANCH,
+    PUBLISHED_BRANCH,
+    BlockKey,
     BlockNotFoundError,
     BlockShapeError,
     CourseExistsError,
     CourseNotFoundError,
     InvalidCourseKeyError,
     LcModulestoreError,
+    OlxError,
+    parse_course_key,
 )
-from .flags import (
-    SHADOW_READS,
-    USE_LEARNING_CORE,
-    CourseWaffleFlag,
-    FlagChangeRefusedError,
-    clear_flag_cache,
-    flag_status,
-    latest_course_override,
-    latest_org_override,
-    latest_verify_run,
-    set_course_override,
-    set_org_override,
-    use_learning_core,
-    use_learning_core_for,
+from lc_modulestore.core.blocks import (
+    INHERITABLE_FIELD_NAMES,
+    GenericBlock,
+    is_known_block_type,
+    load_block_class,
+    load_error_block_class,
+    storable_value,
 )
-from .keys import BlockKey, parse_course_key
-from .models.compiled import DRAFT_BRANCH, PUBLISHED_BRANCH
-from .models.course import DETACHED_BLOCK_TYPES
-from .mongo_import.api import MongoCourseError, MongoMigrationResult, migrate_course_from_mongo
+from lc_modulestore.core.extended_json import BSON_CODEC_OPTIONS, ExtendedJSONDecoder, ExtendedJSONEncoder
+from lc_modulestore.core.extended_json import loads as extended_json_loads
+from lc_modulestore.courses.authoring import (
+    BlockData,
+    CourseWriter,
+    blocks_of,
+    create_course,
+    entity_code,
+    get_course,
+    publish_course,
+    published_state_matches,
+)
 
 __all__ = [
+    "BRANCHES",
+    "BRANCH_CHOICES",
+    "BSON_CODEC_OPTIONS",
     "DETACHED_BLOCK_TYPES",
     "DRAFT_BRANCH",
+    "INHERITABLE_FIELD_NAMES",
     "PUBLISHED_BRANCH",
-    "SHADOW_READS",
-    "USE_LEARNING_CORE",
     "BlockData",
     "BlockKey",
     "BlockNotFoundError",
     "BlockShapeError",
+    "CorruptDocumentError",
     "CourseExistsError",
     "CourseNotFoundError",
-    "CorruptDocumentError",
-    "CourseWaffleFlag",
     "CourseWriter",
     "EncodedDocument",
-    "FlagChangeRefusedError",
+    "ExtendedJSONDecoder",
+    "ExtendedJSONEncoder",
+    "GenericBlock",
     "InvalidCourseKeyError",
     "LazyStructure",
     "LcModulestoreError",
-    "MongoCourseError",
-    "MongoMigrationResult",
+    "OlxError",
     "blocks_of",
-    "clear_flag_cache",
+    "checksum",
+    "course_published",
     "create_course",
     "decode_definition",
     "decode_structure",
@@ -74,16 +90,13 @@ __all__ = [
     "encode_definition",
     "encode_structure",
     "entity_code",
-    "flag_status",
+    "extended_json_loads",
     "get_course",
-    "latest_course_override",
-    "latest_org_override",
-    "latest_verify_run",
-    "migrate_course_from_mongo",
+    "is_known_block_type",
+    "load_block_class",
+    "load_error_block_class",
     "parse_course_key",
     "publish_course",
-    "set_course_override",
-    "set_org_override",
-    "use_learning_core",
-    "use_learning_core_for",
+    "published_state_matches",
+    "storable_value",
 ]

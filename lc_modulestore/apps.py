@@ -9,6 +9,9 @@ class LcModulestoreConfig(AppConfig):
     ``plugin_app`` is read by edx-django-utils' plugin loader (entry points
     ``lms.djangoapp`` / ``cms.djangoapp`` in pyproject.toml), so installing the
     package into edx-platform adds the app without editing its settings.
+
+    ``ready()`` is where every receiver is connected (each with a
+    ``dispatch_uid``): no module of the app connects anything at import time.
     """
 
     name = "lc_modulestore"
@@ -18,31 +21,36 @@ class LcModulestoreConfig(AppConfig):
 
     plugin_app = {
         "settings_config": {
-            "lms.djangoapp": {"common": {"relative_path": "plugin_settings"}},
-            "cms.djangoapp": {"common": {"relative_path": "plugin_settings"}},
+            "lms.djangoapp": {"common": {"relative_path": "settings.common"}},
+            "cms.djangoapp": {"common": {"relative_path": "settings.common"}},
         },
     }
 
     def ready(self) -> None:
-        # Local imports: models and signal receivers need the app registry.
+        # Imported here, not at module level: models and receivers need the app registry.
+        from celery.signals import task_prerun
+        from django.conf import settings
         from openedx_content.api import register_publishable_models
+        from openedx_content.api import signals as content_signals
 
-        from .models import BlockContainer, BlockContainerVersion, CourseRoot, CourseRootVersion
+        from lc_modulestore import handlers
+        from lc_modulestore.models_api import BlockContainer, BlockContainerVersion, CourseRoot, CourseRootVersion
 
         register_publishable_models(CourseRoot, CourseRootVersion)
         register_publishable_models(BlockContainer, BlockContainerVersion)
-        from django.conf import settings
 
-        from . import flags, signals  # noqa: F401  (connects receivers)
+        content_signals.ENTITIES_PUBLISHED.connect(
+            handlers.on_entities_published, dispatch_uid="lc_modulestore.compile_published"
+        )
+        content_signals.ENTITIES_DRAFT_CHANGED.connect(
+            handlers.on_entities_draft_changed, dispatch_uid="lc_modulestore.compile_drafts"
+        )
+        # Celery tasks are not requests: start each with fresh course flag answers, as a request would.
+        task_prerun.connect(
+            handlers.clear_flags_before_task, weak=False, dispatch_uid="lc_modulestore.clear_flag_cache"
+        )
 
         if getattr(settings, "LC_MODULESTORE_STANDALONE_CELERY", False):
             # Standalone project only: make our Celery app (eager unless a broker is set) the current one.
             # Inside edx-platform its own app is current and autodiscovers lc_modulestore.tasks.
-            from . import celery  # noqa: F401
-
-        # Celery tasks are not requests: start each with fresh course flag answers, as a request would.
-        from celery.signals import task_prerun
-
-        task_prerun.connect(
-            lambda **kwargs: flags.clear_flag_cache(), weak=False, dispatch_uid="lc_modulestore.clear_flag_cache"
-        )
+            from lc_modulestore.settings import celery  # noqa: F401

@@ -8,8 +8,11 @@ draft log, so several queued draft tasks collapse into one compile.
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 
 from celery import shared_task
+
+from compiler.api import CompileError, LogNotFoundError, compile_drafts_of_package, compile_publish_log
 
 log = logging.getLogger(__name__)
 
@@ -17,10 +20,6 @@ log = logging.getLogger(__name__)
 @shared_task(name="lc_modulestore.compile_publish_log")
 def compile_publish_log_task(publish_log_id: int) -> dict:
     """Compile the published branch as of PublishLog ``publish_log_id``; returns the CompileResult as a dict."""
-    from dataclasses import asdict
-
-    from compiler.api import CompileError, LogNotFoundError, compile_publish_log
-
     try:
         result = compile_publish_log(publish_log_id)
     except LogNotFoundError as exc:  # a package that is not a course (e.g. a library): nothing to compile
@@ -35,10 +34,6 @@ def compile_publish_log_task(publish_log_id: int) -> dict:
 @shared_task(name="lc_modulestore.compile_drafts")
 def compile_drafts_task(learning_package_id: int) -> dict:
     """Compile the draft branch of the course in ``learning_package_id`` from its latest DraftChangeLog."""
-    from dataclasses import asdict
-
-    from compiler.api import CompileError, compile_drafts_of_package
-
     try:
         result = compile_drafts_of_package(learning_package_id)
     except CompileError as exc:  # e.g. an import still under way (no course root yet)

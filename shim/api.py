@@ -14,11 +14,9 @@ edx-platform's ``xmodule.modulestore.django.modulestore()`` is:
   LMS gets them from edx-platform's Mixed store (default True here; the store
   class itself defaults to split's versioned keys).
 
-``router_modulestore()`` is what the LMS should use during the migration: a
-:class:`RouterModuleStore` over that store and the same store over
-``MongoBackend.from_settings()``, choosing per course by the
-``lc_modulestore.use_learning_core`` flag (ADR 0008), with per-course shadow
-reads (ADR 0009).
+:class:`RouterModuleStore` chooses per course between two stores by a callable
+it is given; :mod:`lc_modulestore.rollout.router` wires it to the course flags
+and shadow reads (ADR 0008, 0009): the shim itself knows no flags.
 """
 from __future__ import annotations
 
@@ -27,11 +25,12 @@ import threading
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .backends.base import PersistenceBackend, ReadOnlyBackendMixin
-from .backends.mysql import MySQLPersistenceBackend
-from .caches import StructureCache, clear_request_caches
-from .enums import DETACHED_XBLOCK_TYPES, DIRECT_ONLY_CATEGORIES, ModuleStoreEnum
-from .exceptions import (
+from shim.backends.base import PersistenceBackend, ReadOnlyBackendMixin
+from shim.backends.mongo import MongoBackend
+from shim.backends.mysql import MySQLPersistenceBackend
+from shim.caches import StructureCache, clear_request_caches
+from shim.enums import DETACHED_XBLOCK_TYPES, DIRECT_ONLY_CATEGORIES, ModuleStoreEnum
+from shim.exceptions import (
     DuplicateCourseError,
     DuplicateItemError,
     HeartbeatFailure,
@@ -46,17 +45,16 @@ from .exceptions import (
     UnsupportedRevisionError,
     VersionConflictError,
 )
-from .compare import Difference, compare_blocks, compare_result, compare_values, location_of, render
-from .router import RouterModuleStore, course_key_of
-from .runtime import CourseRuntime, StaticUserService
-from .split_types import BlockData, BlockKey, EditInfo, structure_from_mongo, structure_to_mongo
-from .store import WRITE_METHODS, CourseEntry, CourseSummary, ReadOnlySplitModuleStore
+from shim.compare import Difference, compare_blocks, compare_result, compare_values, location_of, render
+from shim.router import RouterModuleStore, course_key_of
+from shim.runtime import CourseRuntime, StaticUserService
+from shim.split_types import BlockData, BlockKey, EditInfo, structure_from_mongo, structure_to_mongo
+from shim.store import WRITE_METHODS, CourseEntry, CourseSummary, ReadOnlySplitModuleStore
 
 DEFAULT_BACKEND = "shim.backends.mysql.MySQLPersistenceBackend"
 
 _lock = threading.Lock()
 _store: ReadOnlySplitModuleStore | None = None
-_router: RouterModuleStore | None = None
 
 
 def _store_options(overrides: dict) -> dict:
@@ -94,50 +92,15 @@ def create_mongo_modulestore(**overrides) -> ReadOnlySplitModuleStore:
     ``backend_options`` (in ``overrides``) replace the backend's settings
     (``uri``, ``db``, ``database``, ``collection_prefix``, ``collection_separator``).
     """
-    from .backends.mongo import MongoBackend
-
     backend = MongoBackend.from_settings(**overrides.pop("backend_options", {}))
     return ReadOnlySplitModuleStore(backend, **_store_options(overrides))
 
 
-def create_router_modulestore(
-    *, lc_store: ReadOnlySplitModuleStore | None = None, mongo_store=None, shadow: bool = True, **options
-) -> RouterModuleStore:
-    """
-    A new router: Learning Core store from settings, Mongo store over ``MongoBackend.from_settings()``.
-
-    With ``shadow`` the ``lc_modulestore.shadow_reads`` course flag turns on
-    shadow reads per course, and mismatches are logged and counted
-    (:mod:`lc_modulestore.shadow`). ``options`` go to :class:`RouterModuleStore`.
-    """
-    if shadow and "shadow_enabled" not in options:
-        from lc_modulestore.shadow import record_shadow_read, shadow_reads_enabled
-
-        options["shadow_enabled"] = shadow_reads_enabled
-        options.setdefault("report", record_shadow_read)
-    return RouterModuleStore(
-        lc_store if lc_store is not None else create_modulestore(),
-        mongo_store if mongo_store is not None else create_mongo_modulestore(),
-        **options,
-    )
-
-
-def router_modulestore() -> RouterModuleStore:
-    """The process-wide router (created on first use from settings): what the LMS should call ``modulestore()``."""
-    global _router
-    if _router is None:
-        with _lock:
-            if _router is None:
-                _router = create_router_modulestore()
-    return _router
-
-
 def clear_existing_modulestores() -> None:
-    """Forget the process-wide stores (tests, settings changes)."""
-    global _store, _router
+    """Forget the process-wide store (tests, settings changes)."""
+    global _store
     with _lock:
         _store = None
-        _router = None
 
 
 __all__ = [
@@ -179,9 +142,7 @@ __all__ = [
     "location_of",
     "course_key_of",
     "create_mongo_modulestore",
-    "create_router_modulestore",
     "render",
-    "router_modulestore",
     "clear_request_caches",
     "create_modulestore",
     "modulestore",

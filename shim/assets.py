@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .enums import ModuleStoreEnum
+from shim.enums import ModuleStoreEnum
 
 _EDIT_INFO = ("curr_version", "prev_version", "edited_by", "edited_by_email", "edited_on", "created_by",
               "created_by_email", "created_on")

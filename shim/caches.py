@@ -40,7 +40,7 @@ def course_index_cache() -> RequestCache:
 
 def clear_request_caches() -> None:
     """Forget request-scoped state (course indexes of every backend): what the end of a request does."""
-    from .backends.mongo import COURSE_INDEX_CACHE_NAMESPACE as MONGO_INDEX_NAMESPACE
+    from shim.backends.mongo import COURSE_INDEX_CACHE_NAMESPACE as MONGO_INDEX_NAMESPACE
 
     course_index_cache().clear()
     RequestCache(MONGO_INDEX_NAMESPACE).clear()

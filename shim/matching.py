@@ -23,7 +23,7 @@ from typing import Any
 
 from xblock.core import XBlock
 
-from .split_types import BlockData
+from shim.split_types import BlockData
 
 
 def block_matches(block: Any, qualifiers: dict[str, Any] | None) -> bool:

@@ -11,8 +11,8 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .enums import DETACHED_XBLOCK_TYPES
-from .split_types import BlockKey
+from shim.enums import DETACHED_XBLOCK_TYPES
+from shim.split_types import BlockKey
 
 ROOT_TYPES = ("course", "library")
 

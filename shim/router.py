@@ -40,10 +40,10 @@ from typing import Any
 from opaque_keys.edx.keys import CourseKey
 from opaque_keys.edx.locator import CourseLocator, LibraryLocator
 
-from .compare import Difference, compare_result
-from .enums import ModuleStoreEnum
-from .exceptions import ItemNotFoundError
-from .store import WRITE_METHODS
+from shim.compare import Difference, compare_result
+from shim.enums import ModuleStoreEnum
+from shim.exceptions import ItemNotFoundError
+from shim.store import WRITE_METHODS
 
 log = logging.getLogger(__name__)
 
@@ -110,10 +110,10 @@ class RouterModuleStore:
     """
     Routes each course's calls to ``lc_store`` or ``mongo_store`` by ``use_learning_core(course_key)``.
 
-    ``use_learning_core`` defaults to :func:`lc_modulestore.api.use_learning_core`
-    (request-cached CourseWaffleFlag); listings ask ``use_learning_core_for(keys)``
-    (default :func:`lc_modulestore.api.use_learning_core_for`: one batch of
-    queries for every listed course) when given. ``shadow_enabled(course_key)`` and
+    The shim knows no flags: ``use_learning_core`` is given (in production
+    :mod:`lc_modulestore.rollout.router` passes the request-cached course flag);
+    listings ask ``use_learning_core_for(keys)`` (one batch for every listed
+    course) when given, else ``use_learning_core`` per course. ``shadow_enabled(course_key)`` and
     ``report(course_key, method, differences, error)`` switch on and receive
     shadow reads (both None: no shadow reads); ``report`` gets every compared
     read, a match as no differences and no error.
@@ -124,16 +124,11 @@ class RouterModuleStore:
         lc_store: Any,
         mongo_store: Any,
         *,
-        use_learning_core: Callable[[CourseKey], bool] | None = None,
+        use_learning_core: Callable[[CourseKey], bool],
         use_learning_core_for: Callable[[list[CourseKey]], dict[CourseKey, bool]] | None = None,
         shadow_enabled: Callable[[CourseKey], bool] | None = None,
         report: ShadowReport | None = None,
     ) -> None:
-        if use_learning_core is None:
-            from lc_modulestore.api import use_learning_core as flag
-            from lc_modulestore.api import use_learning_core_for as flags
-
-            use_learning_core, use_learning_core_for = flag, use_learning_core_for or flags
         self.lc_store = lc_store
         self.mongo_store = mongo_store
         self.use_learning_core = use_learning_core

@@ -3,7 +3,7 @@ XBlocks from a structure: the runtime that builds blocks, their field data, and 
 
 One :class:`CourseRuntime` serves one structure of one course branch. It turns
 ``BlockData`` into real XBlock instances (classes from
-``lc_modulestore.blocks.load_block_class``), with:
+``lc_modulestore.core.blocks.load_block_class``), with:
 
 * usage keys from the course key (``course_key.make_usage_key(type, id)``),
   carrying branch and version as split's do (or neither, with ``strip_keys``,
@@ -46,14 +46,14 @@ from django.contrib.auth.models import AnonymousUser
 from xblock.reference.user_service import UserService, XBlockUser
 from xblock.runtime import MemoryIdManager, Runtime
 
-from lc_modulestore.blocks import INHERITABLE_FIELD_NAMES, load_block_class, load_error_block_class
+from lc_modulestore.core.blocks import INHERITABLE_FIELD_NAMES, load_block_class, load_error_block_class
 
-from . import outline
-from .exceptions import ItemNotFoundError
-from .split_types import BlockData, BlockKey
+from shim import outline
+from shim.exceptions import ItemNotFoundError
+from shim.split_types import BlockData, BlockKey
 
 if TYPE_CHECKING:
-    from .store import CourseEntry
+    from shim.store import CourseEntry
 
 log = logging.getLogger(__name__)
 

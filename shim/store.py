@@ -34,10 +34,10 @@ from opaque_keys.edx.locator import (
     LibraryUsageLocator,
 )
 
-from .assets import all_asset_metadata, find_asset_metadata
-from .backends.base import CourseIndexDoc, PersistenceBackend, Structure
-from .enums import DETACHED_XBLOCK_TYPES, ModuleStoreEnum
-from .exceptions import (
+from shim.assets import all_asset_metadata, find_asset_metadata
+from shim.backends.base import CourseIndexDoc, PersistenceBackend, Structure
+from shim.enums import DETACHED_XBLOCK_TYPES, ModuleStoreEnum
+from shim.exceptions import (
     InsufficientSpecificationError,
     InvalidBranchSetting,
     ItemNotFoundError,
@@ -46,10 +46,10 @@ from .exceptions import (
     UnsupportedRevisionError,
     VersionConflictError,
 )
-from .matching import block_matches
-from .outline import anchored_blocks, descendants, orphans, parents_with_path_to_root
-from .runtime import CourseRuntime
-from .split_types import BlockKey
+from shim.matching import block_matches
+from shim.outline import anchored_blocks, descendants, orphans, parents_with_path_to_root
+from shim.runtime import CourseRuntime
+from shim.split_types import BlockKey
 
 log = logging.getLogger(__name__)
 

@@ -1,11 +1,11 @@
-"""factory-boy factories for Learning Core courses (synthetic outlines via ``fixtures.synthetic``)."""
+"""factory-boy factories for Learning Core courses (synthetic outlines via ``lc_modulestore.importing.synthetic``)."""
 from __future__ import annotations
 
 import datetime
 
 import factory
 
-from fixtures.synthetic import build_synthetic_course
+from lc_modulestore.importing.synthetic import build_synthetic_course
 from lc_modulestore.models import LearningCoreCourse
 
 _CREATED = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)

@@ -4,7 +4,7 @@ import datetime
 import pytest
 from xblock.fields import Date, Dict
 
-from lc_modulestore.blocks import (
+from lc_modulestore.core.blocks import (
     INHERITABLE_FIELD_NAMES,
     GenericBlock,
     is_known_block_type,

@@ -9,7 +9,7 @@ import pytest
 from bson import ObjectId
 
 from lc_modulestore.api import CorruptDocumentError, decode_structure, decode_structure_lazily, encode_structure
-from lc_modulestore.codec import checksum
+from lc_modulestore.compiled.codec import checksum
 
 T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 
@@ -101,7 +101,7 @@ def test_stored_entries_moved_to_other_positions_encode_under_their_new_index():
     "\x02block_type\x00",
 ])
 def test_look_alike_entry_heads_inside_values_fall_back_to_decoding(look_alike, monkeypatch):
-    from lc_modulestore import codec
+    from lc_modulestore.compiled import codec
 
     document = _structure([_entry("chapter", "c0", note=look_alike), _entry("html", "h")])
     stored = encode_structure(document)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from lc_modulestore.flags import flag_status
+from lc_modulestore.rollout.flags import flag_status
 
 pytestmark = pytest.mark.django_db
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "olx" / "full"

@@ -26,7 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 from bson import ObjectId
 from opaque_keys.edx.keys import CourseKey
 
-from ..exceptions import ReadOnlyModuleStoreError
+from shim.exceptions import ReadOnlyModuleStoreError
 
 CourseIndexDoc = dict[str, Any]
 Structure = dict[str, Any]

@@ -1,7 +1,7 @@
 """
 The MySQL backend: split documents compiled from Learning Core, read from our own tables.
 
-Rows (see ``lc_modulestore.models.compiled``):
+Rows (see ``lc_modulestore.compiled.models``):
 
 * ``CourseIndex`` (one per course) → split's ``active_versions`` document, its
   branch heads being the ids of ``published_structure`` / ``draft_structure``;
@@ -25,12 +25,12 @@ from opaque_keys.edx.keys import CourseKey
 from opaque_keys.edx.locator import LibraryLocator
 
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, decode_definition, decode_structure
-from lc_modulestore.models import CompiledDefinition, CompiledStructure, CourseIndex
+from lc_modulestore.models_api import CompiledDefinition, CompiledStructure, CourseIndex
 
-from ..caches import StructureCache, course_index_cache
-from ..exceptions import HeartbeatFailure, ItemNotFoundError
-from ..split_types import structure_from_mongo
-from .base import CourseIndexDoc, DefinitionDoc, ReadOnlyBackendMixin, Structure
+from shim.caches import StructureCache, course_index_cache
+from shim.exceptions import HeartbeatFailure, ItemNotFoundError
+from shim.split_types import structure_from_mongo
+from shim.backends.base import CourseIndexDoc, DefinitionDoc, ReadOnlyBackendMixin, Structure
 
 log = logging.getLogger(__name__)
 

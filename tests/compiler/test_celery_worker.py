@@ -18,10 +18,10 @@ import pytest
 from django.db import connection
 
 from lc_modulestore.api import publish_course
-from lc_modulestore.celery import app
+from lc_modulestore.settings.celery import app
 from lc_modulestore.models import CourseIndex
 
-from .helpers import build_course, leaf
+from tests.compiler.helpers import build_course, leaf
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from compiler import api
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, create_course
 
-from .helpers import T0, build_course
+from tests.compiler.helpers import T0, build_course
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from lc_modulestore import tasks
 from lc_modulestore.api import PUBLISHED_BRANCH, publish_course
 from lc_modulestore.models import CompiledStructure, CourseIndex
 
-from .helpers import build_course, leaf
+from tests.compiler.helpers import build_course, leaf
 
 
 @pytest.mark.mysql_only

@@ -11,8 +11,8 @@ from compiler import api, documents, storage
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, publish_course
 from lc_modulestore.models import CompiledDefinition, CompiledStructure, CourseIndex
 
-from .conftest import full_build_bytes, stored_bytes
-from .helpers import K, T0, build_course, leaf
+from tests.compiler.conftest import full_build_bytes, stored_bytes
+from tests.compiler.helpers import K, T0, build_course, leaf
 
 pytestmark = pytest.mark.django_db
 

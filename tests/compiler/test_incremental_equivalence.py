@@ -20,8 +20,8 @@ from openedx_content.models_api import Draft
 from compiler import api
 from lc_modulestore.api import DRAFT_BRANCH, CourseWriter
 
-from .conftest import full_build_bytes, full_draft_build_bytes, stored_bytes
-from .helpers import K, T0, build_course, container, leaf
+from tests.compiler.conftest import full_build_bytes, full_draft_build_bytes, stored_bytes
+from tests.compiler.helpers import K, T0, build_course, container, leaf
 
 pytestmark = pytest.mark.django_db(transaction=False)
 

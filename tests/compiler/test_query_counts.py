@@ -8,7 +8,7 @@ from compiler import api, snapshot
 from compiler.transform import build_structure
 from lc_modulestore.api import PUBLISHED_BRANCH, LazyStructure, publish_course
 
-from .helpers import K, build_course, container, leaf
+from tests.compiler.helpers import K, build_course, container, leaf
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,9 @@ from openedx_content.models_api import (
 from compiler import api, storage
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, publish_course
 from lc_modulestore.models import CompiledDefinition, CompiledStructure, CourseIndex
-from lc_modulestore.signals import course_published
+from lc_modulestore.api import course_published
 
-from .helpers import build_course, leaf
+from tests.compiler.helpers import build_course, leaf
 
 pytestmark = pytest.mark.django_db
 

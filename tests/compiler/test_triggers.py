@@ -9,9 +9,9 @@ from compiler import storage
 from lc_modulestore import tasks
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, publish_course
 from lc_modulestore.models import CourseIndex
-from lc_modulestore.signals import course_published
+from lc_modulestore.api import course_published
 
-from .helpers import build_course, leaf
+from tests.compiler.helpers import build_course, leaf
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,7 @@ def test_draft_events_before_the_course_root_exists_do_not_break_authoring(djang
     from compiler.api import compile_drafts_of_package
     from lc_modulestore.api import create_course
 
-    from .helpers import T0
+    from tests.compiler.helpers import T0
 
     empty = create_course("course-v1:Org+Empty+R", title="E", created=T0)
     with django_capture_on_commit_callbacks(execute=True):

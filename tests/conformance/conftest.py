@@ -8,7 +8,7 @@ from tests.shim.documents import WRITTEN
 from tests.shim.fixtures import _fresh_caches, backend  # noqa: F401
 from tests.shim.memory_backend import MemoryBackend
 
-from .mongo_mirror import MirroredMongoBackend
+from tests.conformance.mongo_mirror import MirroredMongoBackend
 
 
 @pytest.fixture(params=["mysql", "memory", "mongo"])

@@ -18,9 +18,10 @@ from edx_django_utils.cache import RequestCache
 from opaque_keys.edx.keys import CourseKey
 from xblock.reference.user_service import XBlockUser
 
-from fixtures.synthetic import build_synthetic_course
-from lc_modulestore.flags import set_course_override, use_learning_core
-from lc_modulestore.olx.api import import_olx
+from lc_modulestore.importing.synthetic import build_synthetic_course
+from lc_modulestore.rollout.flags import set_course_override, use_learning_core
+from lc_modulestore.importing.olx.api import import_olx
+from lc_modulestore.rollout.api import create_router_modulestore
 from shim import api as shim_api
 from shim.runtime import StaticUserService
 from tests.demo_course import compile_both_branches
@@ -59,7 +60,7 @@ def lms_modulestore(**overrides):
     mongo = shim_api.create_mongo_modulestore(
         backend_options={"database": mongomock.MongoClient(tz_aware=True).get_database("edxapp")}, **overrides
     )
-    return shim_api.create_router_modulestore(lc_store=shim_api.create_modulestore(**overrides), mongo_store=mongo)
+    return create_router_modulestore(lc_store=shim_api.create_modulestore(**overrides), mongo_store=mongo)
 
 
 @pytest.fixture(scope="module")

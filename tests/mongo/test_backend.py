@@ -17,7 +17,7 @@ from shim.exceptions import HeartbeatFailure, ItemNotFoundError, ReadOnlyModuleS
 from shim.split_types import BlockData, BlockKey
 from shim.store import ReadOnlySplitModuleStore
 
-from .split_docs import DRAFT, PUBLISHED, demo_course
+from tests.mongo.split_docs import DRAFT, PUBLISHED, demo_course
 
 UTC = datetime.timezone.utc
 

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from compiler import api as compiler_api
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH
-from lc_modulestore.mongo_export.api import (
+from lc_modulestore.rollout.mongo_export.api import (
     SPLIT_EDIT_INFO_KEYS,
     MongoExportError,
     collection_names,

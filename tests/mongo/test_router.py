@@ -10,12 +10,12 @@ from django.utils import timezone
 from edx_django_utils.cache import RequestCache
 from opaque_keys.edx.keys import CourseKey
 
-from lc_modulestore.api import USE_LEARNING_CORE, set_course_override, set_org_override
+from lc_modulestore.rollout.api import USE_LEARNING_CORE, create_router_modulestore, set_course_override, set_org_override
 from lc_modulestore.models import CourseFlagOverride, OrgFlagOverride
 from shim.api import ReadOnlyModuleStoreError, ReadOnlySplitModuleStore, RouterModuleStore
 from shim.enums import ModuleStoreEnum
 
-from .twins import CHANGED_BLOCK, diverge, stores, twin_course
+from tests.mongo.twins import CHANGED_BLOCK, diverge, stores, twin_course
 
 pytestmark = pytest.mark.django_db
 A = CourseKey.from_string("course-v1:Org+A+R")
@@ -33,7 +33,7 @@ def router(mock_db, tmp_path):
         course = twin_course(str(key), mock_db)
         diverge(course, f"LC {key.course}")
     lc, mongo = stores(mock_db, tmp_path=tmp_path)
-    return RouterModuleStore(lc, mongo)
+    return create_router_modulestore(lc_store=lc, mongo_store=mongo, shadow=False)
 
 
 def test_flag_switches_one_course_while_another_stays(router):

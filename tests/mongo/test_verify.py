@@ -8,12 +8,12 @@ from django.core.management import call_command
 from edx_django_utils.cache import RequestCache
 from django.core.management.base import CommandError
 
-from lc_modulestore.api import latest_verify_run
-from lc_modulestore.verify import verify_course
+from lc_modulestore.rollout.api import latest_verify_run
+from lc_modulestore.rollout.verify import verify_course
 from shim.backends.mongo import MongoBackend
 from shim.store import ReadOnlySplitModuleStore
 
-from .twins import CHANGED_BLOCK, diverge, stores, twin_course
+from tests.mongo.twins import CHANGED_BLOCK, diverge, stores, twin_course
 
 pytestmark = pytest.mark.django_db
 KEY = "course-v1:Org+V+R"

@@ -7,7 +7,7 @@ from django.core.cache import caches
 
 from compiler import api as compiler_api
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, BlockKey, CourseWriter, publish_course
-from lc_modulestore.mongo_export.api import export_course_to_mongo
+from lc_modulestore.rollout.mongo_export.api import export_course_to_mongo
 from shim.backends.mongo import MongoBackend
 from shim.backends.mysql import MySQLPersistenceBackend
 from shim.caches import StructureCache

@@ -15,10 +15,10 @@ from lxml import etree
 from openedx_content.models_api import PublishableEntityVersion, PublishLog
 
 from lc_modulestore.models import CourseAsset, CourseBlock
-from lc_modulestore.olx.api import import_olx
+from lc_modulestore.importing.olx.api import import_olx
 from tests.demo_course import DEMO_COURSE_KEY, demo_course_dir
 
-from .helpers import course, entity_children, fields, version
+from tests.olx.helpers import course, entity_children, fields, version
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 KEY = DEMO_COURSE_KEY

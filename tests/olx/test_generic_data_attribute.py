@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from lc_modulestore.olx.api import import_olx
+from lc_modulestore.importing.olx.api import import_olx
 
-from .helpers import course, fields
+from tests.olx.helpers import course, fields
 
 pytestmark = pytest.mark.django_db
 KEY = "course-v1:Gen+D1+run"

@@ -6,10 +6,10 @@ import shutil
 import pytest
 from django.core.management import CommandError, call_command
 
-from lc_modulestore.errors import InvalidCourseKeyError, OlxError
-from lc_modulestore.olx.api import import_olx
+from lc_modulestore.core.errors import InvalidCourseKeyError, OlxError
+from lc_modulestore.importing.olx.api import import_olx
 
-from .helpers import FIXTURES, row_counts
+from tests.olx.helpers import FIXTURES, row_counts
 
 pytestmark = pytest.mark.django_db
 KEY = "course-v1:Bad+B1+run"

@@ -10,9 +10,9 @@ from django.core.management import call_command
 from openedx_content.models_api import PublishableEntityVersion, PublishLog, Section, Subsection, Unit
 
 from lc_modulestore.models import BlockContainer, CourseAsset, CourseBlock, CourseRoot
-from lc_modulestore.olx.api import import_olx, read_course_dir
+from lc_modulestore.importing.olx.api import import_olx, read_course_dir
 
-from .helpers import FIXTURES, course, entity_children, fields, olx, version
+from tests.olx.helpers import FIXTURES, course, entity_children, fields, olx, version
 
 pytestmark = pytest.mark.django_db
 KEY = "course-v1:Fix+F101+run"

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from openedx_content.models_api import DraftChangeLog, PublishLog
 
-from fixtures.synthetic import COURSE_ROOT, build_synthetic_course, generate_course_blocks, write_course_olx
+from lc_modulestore.importing.synthetic import COURSE_ROOT, build_synthetic_course, generate_course_blocks, write_course_olx
 from lc_modulestore.api import BlockKey
 from lc_modulestore.models import BlockFieldData, CourseBlock, LearningCoreCourse
 from tests.factories import SyntheticCourseFactory
@@ -85,7 +85,7 @@ def test_write_course_olx(tmp_path):
 
 @pytest.mark.django_db
 def test_synthetic_olx_round_trips_through_the_importer(tmp_path, now):
-    from lc_modulestore.olx.api import import_olx
+    from lc_modulestore.importing.olx.api import import_olx
 
     blocks = generate_course_blocks(sections=2, subsections=2, units=1, components=3, seed=5)
     import_olx(write_course_olx(blocks, tmp_path / "olx"), "course-v1:Synthetic+S101+run", publish=True, created=now)

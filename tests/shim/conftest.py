@@ -1,1 +1,1 @@
-from .fixtures import _fresh_caches, backend, store  # noqa: F401
+from tests.shim.fixtures import _fresh_caches, backend, store  # noqa: F401

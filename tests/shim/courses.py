@@ -5,7 +5,7 @@ import datetime
 
 from bson import ObjectId
 
-from .documents import Block, build_course, children
+from tests.shim.documents import Block, build_course, children
 
 UTC = datetime.timezone.utc
 START = datetime.datetime(2013, 2, 14, 5, 0, tzinfo=UTC)

@@ -9,8 +9,8 @@ from shim.backends.mysql import MySQLPersistenceBackend
 from shim.caches import StructureCache
 from shim.store import ReadOnlySplitModuleStore
 
-from .documents import WRITTEN
-from .memory_backend import MemoryBackend
+from tests.shim.documents import WRITTEN
+from tests.shim.memory_backend import MemoryBackend
 
 
 @pytest.fixture(autouse=True)

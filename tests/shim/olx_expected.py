@@ -1,7 +1,7 @@
 """
 What a course read through the modulestore should look like, from an OLX export read here with plain lxml.
 
-Deliberately independent of ``lc_modulestore.olx``: the rules below are
+Deliberately independent of ``lc_modulestore.importing.olx``: the rules below are
 written from OLX's own definition (edx-platform's XML course loader,
 ``xmodule/modulestore/xml.py`` and ``xml_block.py``), not from our importer:
 

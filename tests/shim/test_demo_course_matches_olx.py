@@ -20,13 +20,13 @@ from xblock.fields import Scope
 
 from compiler import api as compiler_api
 from lc_modulestore.api import BlockData, BlockKey, CourseWriter, get_course
-from lc_modulestore.olx.api import import_olx
+from lc_modulestore.importing.olx.api import import_olx
 from shim import api as shim_api
 from tests.demo_course import DEMO_COURSE_KEY, compile_both_branches, demo_course_dir
 from tests.olx.helpers import fields as stored_fields
 
-from .fixtures import new_request
-from .olx_expected import (
+from tests.shim.fixtures import new_request
+from tests.shim.olx_expected import (
     INHERITABLE,
     ExpectedBlock,
     ExpectedCourse,

@@ -11,7 +11,7 @@ from xblock.core import XBlock
 from xblock.fields import Integer, Scope
 from xblock.reference.user_service import XBlockUser
 
-from lc_modulestore import blocks
+from lc_modulestore.core import blocks
 from shim.runtime import StaticUserService
 from shim.store import ReadOnlySplitModuleStore
 from tests.shim.courses import tree_blocks

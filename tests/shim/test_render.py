@@ -99,7 +99,7 @@ def test_a_unit_with_a_video_renders_for_the_default_anonymous_user(tmp_path):
     import datetime
 
     from compiler.api import compile_course
-    from fixtures.synthetic import build_synthetic_course
+    from lc_modulestore.importing.synthetic import build_synthetic_course
     from shim.api import create_modulestore
 
     course = build_synthetic_course(

@@ -7,7 +7,7 @@ import pickle
 import bson
 from bson import ObjectId
 
-from lc_modulestore.keys import BlockKey as CoreBlockKey
+from lc_modulestore.core.keys import BlockKey as CoreBlockKey
 from shim.split_types import BlockData, BlockKey, EditInfo, structure_from_mongo, structure_to_mongo
 
 UTC = datetime.timezone.utc

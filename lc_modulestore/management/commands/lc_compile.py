@@ -4,9 +4,10 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 
 from compiler import api as compiler_api
+from lc_modulestore import tasks
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, LcModulestoreError
 from lc_modulestore.management.base import LcCommand
-from lc_modulestore.models import LearningCoreCourse
+from lc_modulestore.models_api import LearningCoreCourse
 
 BRANCH_CHOICES = {"published": [PUBLISHED_BRANCH], "draft": [DRAFT_BRANCH], "both": [PUBLISHED_BRANCH, DRAFT_BRANCH]}
 
@@ -65,8 +66,6 @@ class Command(LcCommand):
         self._summary(rows, verbosity=options["verbosity"])
 
     def _enqueue(self, keys: list[str], branches: list[str]) -> None:
-        from lc_modulestore import tasks
-
         for key in keys:
             course = LearningCoreCourse.objects.filter(course_key=key).first()
             if course is None:

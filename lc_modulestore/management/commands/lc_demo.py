@@ -14,10 +14,17 @@ from django.core.management.base import BaseCommand, CommandError
 from lxml import etree
 
 from compiler import api as compiler_api
-from lc_modulestore.models import CompiledStructure, CourseIndex
+from lc_modulestore.models_api import CompiledStructure, CourseIndex
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, LcModulestoreError
-from lc_modulestore.flags import USE_LEARNING_CORE, clear_flag_cache, flag_status, set_course_override
-from lc_modulestore.olx.api import import_olx
+from lc_modulestore.importing.api import import_olx
+from lc_modulestore.rollout.api import (
+    USE_LEARNING_CORE,
+    clear_flag_cache,
+    clear_router,
+    flag_status,
+    router_modulestore,
+    set_course_override,
+)
 from shim import api as shim_api
 
 FIXTURE_COURSE = Path(__file__).resolve().parents[3] / "fixtures" / "olx" / "full"
@@ -209,10 +216,8 @@ Examples:
 def _lms_store():
     """The store the LMS is handed: the router when installed (it asks the flag per course), else the split store."""
     shim_api.clear_existing_modulestores()
-    router = getattr(shim_api, "router_modulestore", None)
-    if router is not None:
-        return router(), "the router (flag on → Learning Core)"
-    return shim_api.modulestore(), "the read-only split store (the router lands with the router work)"
+    clear_router()
+    return router_modulestore(), "the router (flag on → Learning Core)"
 
 
 def _head_structure(course_key: str, branch: str) -> CompiledStructure | None:

@@ -8,7 +8,7 @@ from pymongo.errors import PyMongoError
 
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, LcModulestoreError
 from lc_modulestore.management.base import LcCommand
-from lc_modulestore.mongo_export.api import export_course_to_mongo
+from lc_modulestore.rollout.mongo_export.api import export_course_to_mongo
 
 _BRANCHES = {"published": (PUBLISHED_BRANCH,), "draft": (DRAFT_BRANCH,), "both": (PUBLISHED_BRANCH, DRAFT_BRANCH)}
 

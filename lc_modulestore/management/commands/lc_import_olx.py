@@ -6,8 +6,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lc_modulestore.errors import LcModulestoreError
-from lc_modulestore.olx.api import import_olx
+from lc_modulestore.core.errors import LcModulestoreError
+from lc_modulestore.importing.olx.api import import_olx
 
 
 class Command(BaseCommand):

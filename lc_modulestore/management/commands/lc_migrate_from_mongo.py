@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from pymongo.errors import PyMongoError
 
-from lc_modulestore.api import LcModulestoreError, migrate_course_from_mongo
+from lc_modulestore.api import LcModulestoreError
+from lc_modulestore.importing.api import migrate_course_from_mongo
 
 
 class Command(BaseCommand):

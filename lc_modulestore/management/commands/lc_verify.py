@@ -7,9 +7,10 @@ from pymongo.errors import PyMongoError
 
 from lc_modulestore.api import LcModulestoreError
 from lc_modulestore.management.base import LcCommand
-from lc_modulestore.verify import DRAFT, PUBLISHED, verify_course
+from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH
+from lc_modulestore.rollout.api import verify_course
 
-_BRANCHES = {"published": (PUBLISHED,), "draft": (DRAFT,), "both": (PUBLISHED, DRAFT)}
+_BRANCHES = {"published": (PUBLISHED_BRANCH,), "draft": (DRAFT_BRANCH,), "both": (PUBLISHED_BRANCH, DRAFT_BRANCH)}
 
 
 class Command(LcCommand):

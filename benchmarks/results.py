@@ -1,0 +1,20 @@
+"""What one read-benchmark run measured: rows per course and scenario, floors, and where it ran.
+
+A leaf module: the runner fills a :class:`ReadReport`, the report writer renders one; neither imports the other.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ReadReport"]
+
+
+@dataclass
+class ReadReport:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    floors: list[dict[str, Any]] = field(default_factory=list)
+    mongo_label: str = ""
+    environment: dict[str, Any] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)

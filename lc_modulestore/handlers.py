@@ -1,0 +1,42 @@
+"""
+Receivers: Learning Core publish/draft events enqueue compiles; a Celery task starts with fresh flag answers.
+
+Learning Core sends ``ENTITIES_PUBLISHED`` / ``ENTITIES_DRAFT_CHANGED`` after
+its transaction commits. The receivers only enqueue Celery tasks
+(:mod:`lc_modulestore.tasks`); the compile runs there. They are connected in
+:meth:`lc_modulestore.apps.LcModulestoreConfig.ready` with a ``dispatch_uid``.
+"""
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+
+from lc_modulestore.rollout.api import clear_flag_cache
+from lc_modulestore.tasks import compile_drafts_task, compile_publish_log_task
+
+log = logging.getLogger(__name__)
+
+
+def on_entities_published(sender=None, *, learning_package=None, change_log=None, **kwargs) -> None:
+    """Compile the published branch as of the new PublishLog (and the draft branch: publishing changes it too)."""
+    try:
+        compile_publish_log_task.delay(change_log.publish_log_id)
+    except Exception:  # pylint: disable=broad-except
+        # Never fail the publish itself (this runs in its on_commit); `manage.py lc_compile` repairs.
+        log.exception("Could not enqueue the compile of PublishLog %s", change_log.publish_log_id)
+
+
+def on_entities_draft_changed(sender=None, *, learning_package=None, change_log=None, **kwargs) -> None:
+    """Compile the draft branch after a quiet period; the task compiles the latest draft log, so bursts collapse."""
+    try:
+        compile_drafts_task.apply_async(
+            args=[learning_package.id], countdown=getattr(settings, "LC_MODULESTORE_DRAFT_COMPILE_DEBOUNCE", 5)
+        )
+    except Exception:  # pylint: disable=broad-except
+        log.exception("Could not enqueue the draft compile of learning package %s", learning_package.id)
+
+
+def clear_flags_before_task(**kwargs) -> None:
+    """Celery tasks are not requests: start each with fresh course flag answers, as a request would."""
+    clear_flag_cache()

@@ -1,0 +1,385 @@
+"""
+Migrating a course from split in MongoDB into Learning Core.
+
+The course keeps every block id, so every usage key, bookmark, grade and
+state row of the LMS still points at the same block after the switch. The
+published head becomes Learning Core's published state (one PublishLog);
+the draft head is then written over it, so whatever Studio had not yet
+published stays an unpublished draft change, exactly as in split.
+
+Field data maps one to one: a block's settings are its structure ``fields``
+minus ``children``; its content is its definition's ``fields``. Asset
+metadata comes from the structure's ``assets``; bytes are stored only when
+the caller can supply them (split keeps them in a separate contentstore).
+
+All reads and checks happen before the single write transaction, so a broken
+course fails with an error naming the course and block, and leaves the
+database as it was.
+
+A course that is already in Learning Core is refused, naming it, unless the
+caller asks for ``update``: then the course is brought up to date with its
+split copy in place, as re-importing an OLX export does. Split's published
+head is published only if Learning Core's published state differs from it;
+the draft head is laid over it; blocks, and asset metadata, that split no
+longer has are deleted. Migrating an unchanged course again makes no new
+versions and no publish.
+"""
+from __future__ import annotations
+
+import copy
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pymongo
+from django.conf import settings as django_settings
+from django.db import transaction
+from openedx_content import api as content_api
+from openedx_content.models_api import Container, Draft
+from openedx_django_lib.fields import create_hash_digest
+
+from lc_modulestore.courses.authoring import BlockData, CourseWriter, create_course, publish_course, published_state_matches
+from lc_modulestore.core.blocks import GenericBlock, is_known_block_type, load_block_class
+from lc_modulestore.core.keys import BlockKey, parse_course_key
+from lc_modulestore.core.errors import CourseExistsError
+from lc_modulestore.models_api import CourseAsset, LearningCoreCourse
+from lc_modulestore.importing.mongo.errors import MongoCourseError
+from lc_modulestore.importing.mongo.olx import leaf_olx
+from lc_modulestore.importing.mongo.reader import BranchBlocks, SplitCourse, read_split_course
+
+_MAX_TITLE = 500
+# Keys of AssetMetadata.to_storable()'s edit_info that CourseAsset keeps in `metadata`.
+_ASSET_EDIT_INFO_KEYS = ("curr_version", "prev_version", "created_by", "created_by_email", "created_on",
+                         "edited_by_email")
+
+AssetBytes = Callable[[str, str], "tuple[bytes, str] | None"]
+
+
+@dataclass
+class MongoMigrationResult:
+    """What a migration did, for the command's report and for tests."""
+
+    course_key: str
+    published: bool = False
+    publish_log_id: int | None = None
+    blocks: int = 0
+    draft_changes: int = 0
+    draft_deletes: int = 0
+    skipped_orphans: list[str] = field(default_factory=list)
+    generic_olx: int = 0
+    assets: int = 0
+    assets_without_bytes: int = 0
+    updated: bool = False  # the course existed and was brought up to date (``update=True``)
+    unchanged: int = 0  # blocks of the final draft that needed no new version (an update of an unchanged course: all)
+    deleted: int = 0  # blocks soft-deleted in Learning Core because split no longer has them (update only)
+    assets_deleted: int = 0  # asset metadata split no longer has (update only)
+
+
+def migrate_course_from_mongo(
+    course_key: str,
+    *,
+    mongo_uri: str | None = None,
+    db: str | None = None,
+    client: Any = None,
+    database: Any = None,
+    collection_prefix: str | None = None,
+    collection_separator: str = ".",
+    publish: bool = True,
+    asset_bytes: AssetBytes | None = None,
+    created: datetime.datetime | None = None,
+    created_by: int | None = None,
+    update: bool = False,
+) -> MongoMigrationResult:
+    """
+    Create ``course_key`` in Learning Core from its split documents in MongoDB.
+
+    Where to read: a ``database`` object, or a ``client`` plus ``db``, or a
+    ``mongo_uri`` plus ``db`` (defaults: ``LC_MODULESTORE_MONGO_URI`` /
+    ``LC_MODULESTORE_MONGO_DB`` / ``LC_MODULESTORE_MONGO_COLLECTION``).
+
+    ``publish``: publish split's published head, then lay the draft head over
+    it as unpublished changes. Without it everything lands as drafts (the
+    draft head, or the published head if there is no draft branch).
+
+    ``asset_bytes(asset_type, filename)`` may return ``(bytes, content_type)``
+    for an asset; without it (or when it returns None) only the metadata is kept.
+
+    ``created_by`` is a local user id (or None); split's user ids are not
+    local users, so they are not used for Learning Core's user columns.
+
+    ``update``: if the course is already in Learning Core, bring it up to date
+    with split in place (see the module docstring) instead of refusing.
+
+    Raises :class:`MongoCourseError` (course or block data is broken),
+    :class:`~lc_modulestore.core.errors.CourseExistsError` (already in Learning Core
+    and ``update`` not given; raised before MongoDB is read), and leaves the
+    database unchanged on any error.
+    """
+    key = parse_course_key(course_key)
+    if not update and LearningCoreCourse.objects.filter(course_key=key).exists():
+        raise CourseExistsError(
+            f"Course {key} already exists in Learning Core; migrate it with update=True "
+            "(lc_migrate_from_mongo --update) to bring it up to date with its copy in MongoDB"
+        )
+    now = created or datetime.datetime.now(tz=datetime.timezone.utc)
+    prefix = collection_prefix or getattr(django_settings, "LC_MODULESTORE_MONGO_COLLECTION", "modulestore")
+    own_client = None
+    if database is None:
+        db_name = db or django_settings.LC_MODULESTORE_MONGO_DB
+        if client is None:
+            own_client = client = pymongo.MongoClient(
+                mongo_uri or django_settings.LC_MODULESTORE_MONGO_URI, tz_aware=True, serverSelectionTimeoutMS=10000
+            )
+        database = client[db_name]
+    try:
+        split = read_split_course(database, key, prefix=prefix, separator=collection_separator)
+    finally:
+        if own_client is not None:
+            own_client.close()
+
+    result = MongoMigrationResult(str(key))
+    published = _block_data(split, split.published, result) if split.published else None
+    draft = _block_data(split, split.draft, result) if split.draft else None
+    assets = _asset_entries(split)
+    assets_with_bytes = {}
+    if asset_bytes is not None:
+        # CourseWriter.save_asset stores files as "asset" assets; other types (rare) keep their metadata only.
+        for asset_type, filename in [k for k in assets if k[0] == "asset"]:
+            found = asset_bytes(asset_type, filename)
+            if found is not None:
+                assets_with_bytes[(asset_type, filename)] = found
+
+    try:
+        with transaction.atomic():
+            existing = (
+                LearningCoreCourse.objects.select_for_update().select_related("learning_package")
+                .filter(course_key=key).first()
+            ) if update else None
+            if existing is None:
+                _write(split, published, draft, assets, assets_with_bytes, result, publish=publish, now=now,
+                       created_by=created_by)
+            else:
+                _update(existing, split, published, draft, assets, assets_with_bytes, result, publish=publish,
+                        now=now, created_by=created_by)
+    except BaseException:
+        # openedx-core caches ContainerType rows per class; a rollback may have removed one.
+        Container.reset_cache()
+        raise
+    return result
+
+
+def _write(
+    split: SplitCourse,
+    published: list[BlockData] | None,
+    draft: list[BlockData] | None,
+    assets: dict[tuple[str, str], dict[str, Any]],
+    assets_with_bytes: dict[tuple[str, str], tuple[bytes, str]],
+    result: MongoMigrationResult,
+    *,
+    publish: bool,
+    now: datetime.datetime,
+    created_by: int | None,
+) -> None:
+    root_title = ""
+    for branch, blocks in ((split.published, published), (split.draft, draft)):
+        if branch is not None and blocks and not root_title:
+            root_title = next((b.title for b in blocks if b.key == branch.root), "")
+    course = create_course(str(split.course_key), title=root_title or str(split.course_key), created=now,
+                           created_by=created_by)
+    wiki_slug = (split.index.get("search_targets") or {}).get("wiki_slug")
+    if wiki_slug and wiki_slug != course.wiki_slug:
+        course.wiki_slug = wiki_slug
+        course.save(update_fields=["wiki_slug"])
+
+    if publish and published is not None:
+        _save_blocks(course, published, now=now, created_by=created_by)
+        log = publish_course(course, message=f"Migrated from split (Mongo) {split.published.structure_id}",
+                             published_at=now, published_by=created_by)
+        result.published, result.publish_log_id = True, log.pk
+        if draft is not None:
+            stats, deleted = _save_blocks(course, draft, now=now, created_by=created_by)
+            result.draft_changes = stats["created"] + stats["updated"]
+            result.draft_deletes = deleted
+    else:
+        _save_blocks(course, draft if draft is not None else published or [], now=now, created_by=created_by)
+    result.blocks = len(draft if draft is not None else published or [])
+    _save_assets(course, assets, assets_with_bytes, result, now=now, created_by=created_by)
+
+
+def _update(
+    course: LearningCoreCourse,
+    split: SplitCourse,
+    published: list[BlockData] | None,
+    draft: list[BlockData] | None,
+    assets: dict[tuple[str, str], dict[str, Any]],
+    assets_with_bytes: dict[tuple[str, str], tuple[bytes, str]],
+    result: MongoMigrationResult,
+    *,
+    publish: bool,
+    now: datetime.datetime,
+    created_by: int | None,
+) -> None:
+    """
+    Bring an existing course up to date with split's heads: what :func:`_write` makes, without starting over.
+
+    Every pass saves only blocks that changed and soft-deletes the ones split
+    no longer has, so an unchanged course gets no new versions; the published
+    head is published only when Learning Core's published state differs from it.
+    """
+    result.updated = True
+    final = draft if draft is not None else published or []
+    live_before = _live_blocks(course)
+    if publish and published is not None:
+        if not published_state_matches(course, published):
+            _save_blocks(course, published, now=now, created_by=created_by)
+            log = publish_course(course, message=f"Updated from split (Mongo) {split.published.structure_id}",
+                                 published_at=now, published_by=created_by)
+            result.published, result.publish_log_id = True, log.pk
+        # The draft head, or the published head again: drafts Learning Core has that split lacks are undone.
+        stats, deleted = _save_blocks(course, final, now=now, created_by=created_by)
+        result.draft_changes, result.draft_deletes = stats["created"] + stats["updated"], deleted
+    else:
+        stats, _deleted = _save_blocks(course, final, now=now, created_by=created_by)
+    result.unchanged = stats["unchanged"]
+    result.deleted = len(live_before - {b.key for b in final})
+    result.blocks = len(final)
+    wiki_slug = (split.index.get("search_targets") or {}).get("wiki_slug")
+    if wiki_slug and wiki_slug != course.wiki_slug:
+        course.wiki_slug = wiki_slug
+        course.save(update_fields=["wiki_slug"])
+    _save_assets(course, assets, assets_with_bytes, result, now=now, created_by=created_by, drop_others=True)
+
+
+def _live_blocks(course: LearningCoreCourse) -> set[BlockKey]:
+    """The course's blocks whose draft is not deleted."""
+    live = Draft.objects.filter(entity__course_block__course=course, version__isnull=False).values_list(
+        "entity__course_block__block_type", "entity__course_block__block_id"
+    )
+    return {BlockKey(block_type, block_id) for block_type, block_id in live}
+
+
+def _save_assets(
+    course: LearningCoreCourse,
+    assets: dict[tuple[str, str], dict[str, Any]],
+    assets_with_bytes: dict[tuple[str, str], tuple[bytes, str]],
+    result: MongoMigrationResult,
+    *,
+    now: datetime.datetime,
+    created_by: int | None,
+    drop_others: bool = False,
+) -> None:
+    """
+    Upsert split's asset metadata (with bytes when the caller found them).
+
+    An asset whose stored row already says the same (and has the same bytes)
+    is left alone. ``drop_others``: delete the course's asset rows split does
+    not list (an update).
+    """
+    writer = CourseWriter(course, created=now, created_by=created_by)
+    stored = {(a.asset_type, a.path): a for a in CourseAsset.objects.filter(course=course).select_related("media")}
+    for (asset_type, filename), entry in assets.items():
+        edit_info = entry.get("edit_info") or {}
+        metadata = {k: edit_info.get(k) for k in _ASSET_EDIT_INFO_KEYS if edit_info.get(k) is not None}
+        for name in ("pathname", "thumbnail"):
+            if entry.get(name) is not None:
+                metadata[name] = entry[name]
+        metadata.update(entry.get("fields") or {})
+        content_type = entry.get("contenttype") or ""
+        current = stored.pop((asset_type, filename), None)
+        if (asset_type, filename) in assets_with_bytes:
+            data, found_type = assets_with_bytes[(asset_type, filename)]
+            content_type = content_type or found_type
+            if not (
+                current is not None and current.media is not None
+                and current.media.hash_digest == create_hash_digest(data)
+                and (current.content_type, current.locked, current.metadata)
+                == (content_type, bool(entry.get("locked")), metadata)
+            ):
+                writer.save_asset(filename, data, content_type=content_type, locked=bool(entry.get("locked")),
+                                  metadata=metadata)
+        else:
+            writer.save_asset_metadata(
+                filename,
+                asset_type=asset_type,
+                content_type=content_type,
+                locked=bool(entry.get("locked")),
+                metadata=metadata,
+                edited_on=edit_info.get("edited_on") or now,
+                edited_by=edit_info.get("edited_by") if isinstance(edit_info.get("edited_by"), int) else None,
+            )
+            result.assets_without_bytes += 1
+        result.assets += 1
+    if drop_others:
+        for stale in stored.values():
+            stale.delete()
+            result.assets_deleted += 1
+
+
+def _save_blocks(
+    course: LearningCoreCourse, blocks: list[BlockData], *, now: datetime.datetime, created_by: int | None
+) -> tuple[dict[str, int], int]:
+    """Save ``blocks`` (bottom-up) as one draft change; soft-delete live blocks not among them."""
+    writer = CourseWriter(course, created=now, created_by=created_by)
+    wanted = {b.key for b in blocks}
+    deleted = 0
+    with content_api.bulk_draft_changes_for(course.learning_package_id, changed_by=created_by, changed_at=now):
+        for data in blocks:
+            writer.save_block(data)
+        for block_key in _live_blocks(course) - wanted:
+            writer.delete_block(block_key)
+            deleted += 1
+    return writer.stats, deleted
+
+
+def _block_data(split: SplitCourse, branch: BranchBlocks, result: MongoMigrationResult) -> list[BlockData]:
+    """BlockData for every block of a branch head, in save order."""
+    out: list[BlockData] = []
+    for key in branch.ordered:
+        entry = branch.entries[key]
+        fields = copy.deepcopy(entry.get("fields") or {})
+        children = [BlockKey(*child) for child in fields.pop("children", None) or []]
+        content = copy.deepcopy(split.definitions[entry["definition"]].get("fields") or {})
+        cls = load_block_class(key.type)
+        known = is_known_block_type(key.type) and not issubclass(cls, GenericBlock)
+        is_container = bool(cls.has_children) if known else "children" in (entry.get("fields") or {})
+        if children and not is_container:
+            raise MongoCourseError(
+                f"Course {split.course_key}: block {key.type}/{key.id} has children in split, but its XBlock class "
+                f"{cls.__name__} cannot have children"
+            )
+        olx = None
+        if not is_container:
+            olx, by_class = leaf_olx(split.course_key, key, fields, content)
+            result.generic_olx += 0 if by_class else 1
+        title = fields.get("display_name")
+        out.append(
+            BlockData(
+                key=key,
+                title=(title if isinstance(title, str) else "")[:_MAX_TITLE],
+                settings=fields,
+                content=content,
+                children=tuple(children),
+                is_container=is_container,
+                olx=olx,
+            )
+        )
+    result.skipped_orphans.extend(
+        f"{k.type}/{k.id}" for k in branch.skipped if f"{k.type}/{k.id}" not in result.skipped_orphans
+    )
+    return out
+
+
+def _asset_entries(split: SplitCourse) -> dict[tuple[str, str], dict[str, Any]]:
+    """Asset metadata by (asset_type, filename): the published head's, plus any only the draft head has."""
+    entries: dict[tuple[str, str], dict[str, Any]] = {}
+    for branch in (split.published, split.draft):
+        if branch is None:
+            continue
+        for asset_type, items in branch.assets.items():
+            for item in items or []:
+                entries.setdefault((item.get("asset_type") or asset_type, item["filename"]), item)
+    return entries
+
+
+__all__ = ["AssetBytes", "MongoCourseError", "MongoMigrationResult", "migrate_course_from_mongo"]

@@ -1,0 +1,353 @@
+"""
+Realizing XBlock field values from OLX: an :class:`~.reader.OlxNode` becomes a :class:`BlockData`.
+
+Two rules (ADR 0004):
+
+* **Real classes.** A leaf whose type has an installed XBlock class (html,
+  problem, video, annotatable, lti, …) is parsed by that class's own
+  ``parse_xml`` in a small import runtime (:class:`ImportRuntime`), exactly as
+  edx-platform's XML import does. The fields it sets are split by scope:
+  ``Scope.settings`` → ``settings``, ``Scope.content`` → ``content``.
+* **Generic rule.** Structural blocks (course, chapter, sequential, vertical,
+  split_test, …), detached blocks and types with no installed class:
+  attributes and policy values become fields. An attribute the class declares
+  is typed by that field (edx-platform's ``deserialize_field`` then
+  ``from_json``) and goes to the field's scope; an undeclared one is a setting,
+  JSON-looking values decoded. A leaf's inner XML is its content ``data`` (a ``data`` attribute when it has none).
+
+Every value is stored in split's form (:func:`~lc_modulestore.core.blocks.storable_value`):
+``field.to_json(value)``, datetimes kept as datetimes.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from fs.osfs import OSFS
+from lxml import etree
+from opaque_keys.edx.locator import CourseLocator
+from xblock.core import XBlock
+from xblock.field_data import DictFieldData
+from xblock.fields import Field, Scope, ScopeIds
+from xblock.runtime import IdGenerator, IdReader, Runtime
+
+from lc_modulestore.courses.authoring import BlockData
+from lc_modulestore.core.blocks import GenericBlock, is_known_block_type, load_block_class, storable_value
+from lc_modulestore.core.errors import OlxError
+from lc_modulestore.core.keys import BlockKey
+from lc_modulestore.importing.olx.reader import DetachedBlock, OlxCourse, OlxNode
+
+_MAX_TITLE = 500
+_STRUCTURAL_FIELDS = frozenset({"children", "parent"})
+# Written by exports for the exporter's own use; XBlock.parse_xml ignores them too.
+_EXPORT_ONLY_ATTRIBUTES = frozenset({"xblock-family", "url_name", "filename"})
+# edx-platform's ConditionalBlock: attribute → (conditional_attr) of the source block.
+_CONDITIONS = {"poll_answer": "poll_answer", "attempted": "is_attempted", "correct": "is_correct", "voted": "voted"}
+
+
+class _IdManager(IdReader, IdGenerator):
+    """Usage and definition ids are the block's usage key in the target course."""
+
+    def __init__(self, course_key: CourseLocator) -> None:
+        self.target_course_id = course_key  # VideoBlock reads this to import into edxval
+
+    def create_definition(self, block_type: str, slug: str | None = None):
+        return self.target_course_id.make_usage_key(block_type, slug or "unnamed")
+
+    def create_usage(self, def_id):
+        return def_id
+
+    def create_aside(self, definition_id, usage_id, aside_type):  # pragma: no cover - no asides on import
+        raise NotImplementedError("asides are not imported")
+
+    def get_definition_id(self, usage_id):
+        return usage_id
+
+    def get_block_type(self, def_id):
+        return def_id.block_type
+
+    def get_usage_id_from_aside(self, aside_id):  # pragma: no cover
+        raise NotImplementedError
+
+    def get_definition_id_from_aside(self, aside_id):  # pragma: no cover
+        raise NotImplementedError
+
+    def get_aside_type_from_usage(self, aside_id):  # pragma: no cover
+        raise NotImplementedError
+
+    def get_aside_type_from_definition(self, aside_id):  # pragma: no cover
+        raise NotImplementedError
+
+
+class ImportRuntime(Runtime):
+    """
+    The runtime ``parse_xml`` needs, and nothing more: policies, the course files, ids.
+
+    ``parse_xml`` of the xblocks-contrib classes asks the runtime for the block's
+    policy (``get_policy``), reads ``filename`` pointers through ``resources_fs``
+    and asks for asides (none are imported).
+    """
+
+    def __init__(self, course: OlxCourse, course_key: CourseLocator) -> None:
+        ids = _IdManager(course_key)
+        super().__init__(ids, ids, services={"field-data": DictFieldData({})})
+        self.olx_course = course
+        self.course_key = course_key
+        self._policies: dict[Any, dict[str, Any]] = {}
+        self._filesystems: dict[Path, OSFS] = {}
+        self.resources_fs: OSFS | None = None
+
+    def use(self, node: OlxNode, policy: dict[str, Any]) -> None:
+        """Point the runtime at ``node``'s files and policy before parsing it."""
+        if node.base_dir not in self._filesystems:
+            self._filesystems[node.base_dir] = OSFS(str(node.base_dir))
+        self.resources_fs = self._filesystems[node.base_dir]
+        self._policies[self.course_key.make_usage_key(node.key.type, node.key.id)] = policy
+
+    def close(self) -> None:
+        for filesystem in self._filesystems.values():
+            filesystem.close()
+
+    def get_policy(self, usage_id) -> dict[str, Any]:
+        return self._policies.get(usage_id, {})
+
+    def parse_asides(self, node, def_id, usage_id, id_generator) -> list:
+        return []
+
+    def get_asides(self, block) -> list:
+        return []
+
+    def construct_xblock_from_class(self, cls, scope_ids, field_data=None, *args, **kwargs):
+        return super().construct_xblock_from_class(
+            cls, scope_ids, field_data if field_data is not None else DictFieldData({}), *args, **kwargs
+        )
+
+    # Rendering is not an import concern.
+    def handler_url(self, *args, **kwargs):  # pragma: no cover
+        raise NotImplementedError("no handlers during import")
+
+    def local_resource_url(self, *args, **kwargs):  # pragma: no cover
+        raise NotImplementedError("no resources during import")
+
+    def resource_url(self, *args, **kwargs):  # pragma: no cover
+        raise NotImplementedError("no resources during import")
+
+    def publish(self, *args, **kwargs):  # pragma: no cover
+        return None
+
+
+def decode_attribute(field: Field | None, value: str) -> Any:
+    """
+    An OLX attribute string as the JSON value a field takes (edx-platform's ``deserialize_field``).
+
+    JSON-looking strings are decoded when the field accepts the result (or
+    when there is no field); anything else stays the string it was.
+    """
+    try:
+        decoded = json.loads(value)
+    except (ValueError, TypeError):
+        return value
+    if decoded is None or field is None:
+        return decoded
+    try:
+        field.from_json(decoded)
+    except (ValueError, TypeError):
+        return value
+    return decoded
+
+
+def _where(node: OlxNode, course: OlxCourse) -> dict[str, Any]:
+    try:
+        file = str(node.file.relative_to(course.course_dir))
+    except ValueError:
+        file = str(node.file)
+    return {"file": file, "line": node.line}
+
+
+class FieldRealizer:
+    """Turns the nodes of one OLX course into ``BlockData``, using one :class:`ImportRuntime`."""
+
+    def __init__(
+        self, course: OlxCourse, course_key: CourseLocator, *, known_video_ids: dict[BlockKey, str] | None = None
+    ) -> None:
+        self.course = course
+        self.course_key = course_key
+        # A video without edx_video_id gets a new random one in edxval on every parse (as in edx-platform);
+        # on re-import, reuse the id the block already has so an unchanged export stays unchanged.
+        self.known_video_ids = known_video_ids or {}
+        self.runtime = ImportRuntime(course, course_key)
+
+    def close(self) -> None:
+        self.runtime.close()
+
+    # -- blocks -------------------------------------------------------------------
+    def block_data(self, node: OlxNode) -> BlockData:
+        """The BlockData of one outline block (its children must be realized separately)."""
+        cls = load_block_class(node.key.type)
+        policy = dict(self.course.policy_for(node.key))
+        if node.key.type == "course" and self.course.grading_policy is not None:
+            policy["grading_policy"] = self.course.grading_policy  # the file wins, as in edx-platform
+        try:
+            if not node.is_container and is_known_block_type(node.key.type) and not issubclass(cls, GenericBlock):
+                settings, content = self._parse_with_class(cls, node, policy)
+            else:
+                settings, content = self._generic(cls, node, policy)
+        except OlxError:
+            raise
+        except Exception as exc:  # a block class refusing its OLX: name the file
+            raise OlxError(
+                f"{node.key.type}/{node.key.id} cannot be parsed by {cls.__name__}: {exc}", **_where(node, self.course)
+            ) from exc
+        if node.key.type == "course" and self.course.wiki_slug:
+            content["wiki_slug"] = self.course.wiki_slug
+        title = settings.get("display_name")
+        return BlockData(
+            key=node.key,
+            title=(title if isinstance(title, str) else "")[:_MAX_TITLE],
+            settings=settings,
+            content=content,
+            children=tuple(child.key for child in node.children),
+            is_container=node.is_container,
+            olx=None if node.is_container else self._leaf_olx(node),
+        )
+
+    def _parse_with_class(
+        self, cls: type[XBlock], node: OlxNode, policy: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        element = copy.deepcopy(node.element)
+        if node.key.type == "video":  # VideoBlock.parse_xml makes its own ids from url_name
+            element.set("url_name", node.key.id)
+            if not element.get("edx_video_id", "").strip() and node.key in self.known_video_ids:
+                element.set("edx_video_id", self.known_video_ids[node.key])
+        self.runtime.use(node, policy)
+        usage = self.course_key.make_usage_key(node.key.type, node.key.id)
+        block = cls.parse_xml(element, self.runtime, ScopeIds(None, node.key.type, usage, usage))
+        # Some classes (VideoBlock) do not apply the policy themselves; applying it again is harmless.
+        for name, value in policy.items():
+            field = block.fields.get(name)
+            if field is not None and field.scope in (Scope.settings, Scope.content):
+                setattr(block, name, field.from_json(value))
+            else:
+                block.xml_attributes = {**block.xml_attributes, name: value}
+        settings: dict[str, Any] = {}
+        content: dict[str, Any] = {}
+        for name, field in block.fields.items():
+            if name in _STRUCTURAL_FIELDS or not field.is_set_on(block):
+                continue
+            if field.scope == Scope.settings:
+                settings[name] = storable_value(field, field.read_from(block))
+            elif field.scope == Scope.content:
+                content[name] = storable_value(field, field.read_from(block))
+        return settings, content
+
+    def _generic(
+        self, cls: type[XBlock], node: OlxNode, policy: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        settings: dict[str, Any] = {}
+        content: dict[str, Any] = {}
+        xml_attributes: dict[str, Any] = {}
+        element = node.element
+        values: dict[str, Any] = {}
+        for name, raw in element.attrib.items():
+            if name in _EXPORT_ONLY_ATTRIBUTES:
+                continue
+            if "}" in name:  # namespaced (xml:lang…): keep verbatim
+                xml_attributes[name] = raw
+                continue
+            values[name] = decode_attribute(cls.fields.get(name), raw)
+        if node.key.type == "conditional":
+            values.update(_conditional_values(element, values))
+        values.update(policy)
+        for name, value in values.items():
+            field = cls.fields.get(name)
+            if name in _STRUCTURAL_FIELDS:
+                continue
+            if field is None:
+                settings[name] = value
+                continue
+            try:
+                typed = field.from_json(value)
+            except (ValueError, TypeError):
+                xml_attributes[name] = value
+                continue
+            target = content if field.scope == Scope.content else settings
+            if field.scope in (Scope.settings, Scope.content):
+                target[name] = storable_value(field, typed)
+            else:
+                xml_attributes[name] = value
+        if not node.is_container:
+            # A leaf's inner XML is its content ``data``; an explicit ``data`` attribute
+            # (drag-and-drop-v2 keeps its JSON there) only stands when there is no inner XML.
+            data = _inner_xml(element)
+            if data and "data" in content:
+                xml_attributes["data"] = content["data"]  # both given: keep the attribute, verbatim
+            if data or ("data" in cls.fields and "data" not in content):
+                content["data"] = data
+        if xml_attributes:
+            settings["xml_attributes"] = {**settings.get("xml_attributes", {}), **xml_attributes}
+        return settings, content
+
+    def _leaf_olx(self, node: OlxNode) -> str:
+        element = copy.deepcopy(node.element)
+        element.attrib.pop("url_name", None)
+        element.set("url_name", node.key.id)
+        if node.html_file is not None:
+            element.attrib.pop("filename", None)
+            for child in list(element):
+                element.remove(child)
+            element.text = node.html_file.read_text(encoding="utf-8")
+        element.tail = None
+        return etree.tostring(element, encoding="unicode")
+
+    # -- detached -------------------------------------------------------------------
+    def detached_data(self, block: DetachedBlock) -> BlockData:
+        """The BlockData of an about/course_info/static_tab page."""
+        cls = load_block_class(block.key.type)
+        settings: dict[str, Any] = {}
+        content: dict[str, Any] = {"data": block.data}
+        if block.key.type == "static_tab":
+            for tab in self.course.policy_for(BlockKey("course", "course")).get("tabs", []):
+                if isinstance(tab, dict) and tab.get("type") == "static_tab" and tab.get("url_slug") == block.key.id:
+                    settings["display_name"] = tab.get("name", "")
+        if block.items is not None:
+            field = cls.fields.get("items")
+            scope_target = content if field is None or field.scope == Scope.content else settings
+            scope_target["items"] = block.items
+        element = etree.Element(block.key.type, url_name=block.key.id)
+        element.text = block.data
+        title = settings.get("display_name", "")
+        return BlockData(block.key, title=title[:_MAX_TITLE], settings=settings, content=content,
+                         olx=etree.tostring(element, encoding="unicode"))
+
+
+def _inner_xml(element: etree._Element) -> str:
+    """Text and child elements of ``element``, serialized (the element's own tag and attributes left out)."""
+    parts = [element.text or ""]
+    for child in element:
+        parts.append(etree.tostring(child, encoding="unicode", with_tail=True))
+    return "".join(parts).strip()
+
+
+def _conditional_values(element: etree._Element, values: dict[str, Any]) -> dict[str, Any]:
+    """edx-platform's ConditionalBlock reading: sources, the condition attribute and ``<show>`` tags."""
+    result: dict[str, Any] = {}
+    sources = values.pop("sources", None)
+    if isinstance(sources, str):
+        result["sources_list"] = [s.strip() for s in sources.split(";") if s.strip()]
+    for attribute, condition in _CONDITIONS.items():
+        if attribute in values:
+            value = values.pop(attribute)
+            result["conditional_attr"] = condition
+            result["conditional_value"] = json.dumps(value) if isinstance(value, bool) else str(value)
+            break
+    if "message" in values:
+        result["conditional_message"] = str(values.pop("message"))
+    shows = [s.strip() for show in element.findall("show") for s in show.get("sources", "").split(";") if s.strip()]
+    if shows:
+        result["show_tag_list"] = shows
+    return result
+
+
+__all__ = ["FieldRealizer", "ImportRuntime", "decode_attribute"]

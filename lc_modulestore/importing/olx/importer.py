@@ -1,0 +1,226 @@
+"""
+Writing an OLX course into Learning Core, in one transaction, through :class:`~lc_modulestore.courses.authoring.CourseWriter`.
+
+The published outline ``P`` is what the export's main tree holds; the draft
+outline ``D`` is ``P`` with ``drafts/`` laid over it (a draft block replaces the
+block of the same key, or is inserted into its parent at
+``index_in_children_list``). Without ``publish``, ``D`` becomes the draft.
+With ``publish``, ``P`` is written and published first, but only if the
+course's published state differs from ``P``, and then ``D`` is written as
+draft-only changes. So importing the same export twice makes no new versions
+and no publish. Blocks that the export no longer has are soft-deleted.
+"""
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from openedx_content import api as content_api
+from openedx_django_lib.fields import create_hash_digest
+from openedx_content.models_api import Container, Draft
+
+from lc_modulestore.courses.authoring import BlockData, CourseWriter, create_course, publish_course, published_state_matches
+from lc_modulestore.core.errors import OlxError
+from lc_modulestore.core.keys import BlockKey, parse_course_key
+from lc_modulestore.models_api import BlockFieldData, CourseAsset, LearningCoreCourse
+from lc_modulestore.importing.olx.fields import FieldRealizer
+from lc_modulestore.importing.olx.reader import COURSE_ROOT_KEY, OlxCourse, open_course_dir, read_course_dir
+
+#: ``progress(stage, done, total)``: called as blocks and assets are written.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ImportResult:
+    """What an import did."""
+
+    course_key: str
+    blocks: int  # blocks in the draft outline, detached blocks included
+    draft_blocks: int  # blocks read from drafts/
+    assets: int
+    created: int = 0  # block entities created
+    updated: int = 0  # new versions of existing blocks (a publish with drafts/ may version a block twice)
+    unchanged: int = 0  # blocks of the draft outline that got no new version
+    deleted: int = 0  # blocks soft-deleted because the export no longer has them
+    assets_changed: int = 0
+    published: bool = False  # a PublishLog was made
+    publish_log_id: int | None = None
+
+
+def import_olx(
+    path: str | Path,
+    course_key: str,
+    *,
+    publish: bool = False,
+    created: datetime.datetime | None = None,
+    created_by: int | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """
+    Import the OLX course at ``path`` (a directory or a ``.tar.gz``) as ``course_key``.
+
+    Creates the course if it does not exist, otherwise updates it in place. All
+    or nothing: any error (:class:`~lc_modulestore.core.errors.OlxError` naming the
+    file and line, or another :class:`~lc_modulestore.core.errors.LcModulestoreError`)
+    leaves the database as it was.
+    """
+    key = parse_course_key(course_key)
+    now = created or datetime.datetime.now(tz=datetime.timezone.utc)
+    report = progress or (lambda stage, done, total: None)
+    with open_course_dir(path) as course_dir:
+        report("read", 0, 1)
+        olx = read_course_dir(course_dir)
+        report("read", 1, 1)
+        try:
+            with transaction.atomic():
+                return _import(olx, key, publish=publish, now=now, created_by=created_by, report=report)
+        except BaseException:
+            # openedx-core caches ContainerType rows per class; a rollback may have removed one.
+            Container.reset_cache()
+            raise
+
+
+def _import(olx: OlxCourse, key, *, publish: bool, now, created_by, report: Progress) -> ImportResult:
+    realizer = FieldRealizer(olx, key, known_video_ids=_known_video_ids(key))
+    try:
+        published_tree = [realizer.block_data(node) for node in olx.blocks()]
+        detached = [realizer.detached_data(block) for block in olx.detached]
+        draft_blocks = {data.key: data for root in olx.drafts for data in map(realizer.block_data, root.node.walk())}
+    finally:
+        realizer.close()
+    published = published_tree + detached
+    draft = _overlay_drafts(olx, published_tree, draft_blocks) + detached
+
+    try:
+        course = LearningCoreCourse.objects.select_related("learning_package").get(course_key=key)
+    except LearningCoreCourse.DoesNotExist:
+        course = create_course(str(key), title=published_tree[-1].title or str(key), created=now,
+                               created_by=created_by)
+    result = ImportResult(str(key), blocks=len(draft), draft_blocks=len(draft_blocks), assets=len(olx.assets))
+    package_id = course.learning_package_id
+
+    live_before = _live_blocks(course)
+    versioned: set[BlockKey] = set()
+
+    def write(blocks: list[BlockData], stage: str) -> None:
+        writer = CourseWriter(course, created=now, created_by=created_by)
+        wanted = {b.key for b in blocks}
+        with content_api.bulk_draft_changes_for(package_id, changed_by=created_by, changed_at=now):
+            for done, data in enumerate(blocks, 1):
+                if writer.save_block(data) is not None:
+                    versioned.add(data.key)
+                if done % 50 == 0 or done == len(blocks):
+                    report(stage, done, len(blocks))
+            _delete_missing(writer, course, wanted)
+        result.created += writer.stats["created"]
+        result.updated += writer.stats["updated"]
+
+    if publish and not published_state_matches(course, published):
+        write(published, "blocks")  # also drops draft-only blocks; the draft pass brings them back
+        log = publish_course(course, message="OLX import", published_at=now, published_by=created_by)
+        result.published, result.publish_log_id = True, log.pk
+        write(draft, "drafts")
+    else:
+        write(draft, "blocks")
+
+    draft_keys = {data.key for data in draft}
+    result.unchanged = len(draft_keys - versioned)
+    result.deleted = len(live_before - draft_keys)
+    result.assets_changed = _save_assets(olx, course, now=now, created_by=created_by, report=report)
+    if olx.wiki_slug and course.wiki_slug != olx.wiki_slug:
+        course.wiki_slug = olx.wiki_slug
+        course.save(update_fields=["wiki_slug"])
+    return result
+
+
+def _known_video_ids(key) -> dict[BlockKey, str]:
+    """The edx_video_id each video block of the course has in its current draft (empty for a new course)."""
+    rows = BlockFieldData.objects.filter(
+        block_type="video",
+        entity_version__draft__isnull=False,
+        entity_version__entity__course_block__course__course_key=key,
+    ).values_list("entity_version__entity__course_block__block_id", "settings")
+    return {BlockKey("video", block_id): s["edx_video_id"] for block_id, s in rows if s.get("edx_video_id")}
+
+
+def _overlay_drafts(
+    olx: OlxCourse, published_tree: list[BlockData], draft_blocks: dict[BlockKey, BlockData]
+) -> list[BlockData]:
+    """The draft outline in save order: ``published_tree`` with drafts/ applied."""
+    by_key = {data.key: data for data in published_tree}
+    by_key.update(draft_blocks)
+    for root in sorted(olx.drafts, key=lambda r: r.index):
+        parent = by_key.get(root.parent)
+        if parent is None:
+            raise OlxError(
+                f"draft {root.node.key.type}/{root.node.key.id} names parent {root.parent.type}/{root.parent.id}, "
+                "which is not in the course",
+                file=str(root.node.file.relative_to(olx.course_dir)),
+                line=root.node.line,
+            )
+        children = list(parent.children)
+        if root.node.key not in children:
+            index = root.index if 0 <= root.index <= len(children) else len(children)
+            children.insert(index, root.node.key)
+            by_key[root.parent] = BlockData(**{**parent.__dict__, "children": tuple(children)})
+    ordered: list[BlockData] = []
+    seen: set[BlockKey] = set()
+
+    def visit(block_key: BlockKey) -> None:
+        if block_key in seen:
+            return
+        seen.add(block_key)
+        data = by_key[block_key]
+        for child in data.children:
+            visit(child)
+        ordered.append(data)
+
+    visit(COURSE_ROOT_KEY)
+    return ordered
+
+
+def _live_blocks(course: LearningCoreCourse) -> set[BlockKey]:
+    """The course's blocks whose draft is not deleted."""
+    live = Draft.objects.filter(entity__course_block__course=course, version__isnull=False).values_list(
+        "entity__course_block__block_type", "entity__course_block__block_id"
+    )
+    return {BlockKey(block_type, block_id) for block_type, block_id in live}
+
+
+def _delete_missing(writer: CourseWriter, course: LearningCoreCourse, wanted: set[BlockKey]) -> None:
+    """Soft-delete the course's blocks that are not in ``wanted`` (and not deleted already)."""
+    for block_key in _live_blocks(course) - wanted:
+        writer.delete_block(block_key)
+
+
+def _save_assets(olx: OlxCourse, course: LearningCoreCourse, *, now, created_by, report: Progress) -> int:
+    """Store static/ files as Media with their asset metadata; drop assets the export no longer has."""
+    writer = CourseWriter(course, created=now, created_by=created_by)
+    assets = CourseAsset.objects.filter(course=course, asset_type="asset").select_related("media")
+    existing = {a.path: a for a in assets}
+    changed = 0
+    for done, asset in enumerate(olx.assets, 1):
+        data = asset.file.read_bytes()
+        current = existing.pop(asset.path, None)
+        if (
+            current is None
+            or current.content_type != asset.content_type
+            or current.locked != asset.locked
+            or current.metadata != asset.metadata
+            or current.media.hash_digest != create_hash_digest(data)
+        ):
+            writer.save_asset(asset.path, data, content_type=asset.content_type, locked=asset.locked,
+                              metadata=asset.metadata)
+            changed += 1
+        if done % 20 == 0 or done == len(olx.assets):
+            report("assets", done, len(olx.assets))
+    for stale in existing.values():
+        stale.delete()
+        changed += 1
+    return changed
+
+
+__all__ = ["ImportResult", "Progress", "import_olx"]

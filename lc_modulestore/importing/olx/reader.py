@@ -1,0 +1,515 @@
+"""
+Reading an OLX export from disk into an in-memory tree, with every check that needs no database.
+
+The rules follow edx-platform's XML course import (``xmodule/modulestore/xml.py``,
+``xml_importer.py``, ``xml_block.py``):
+
+* ``course.xml`` is a pointer ``<course url_name=X org= course=/>`` to
+  ``course/X.xml``; any element that is only ``<tag url_name="y"/>`` is a pointer
+  to ``tag/y.xml`` (a ``:`` in a url_name is a ``/`` in the path);
+* a block's id is its ``url_name``; an inline block without one gets a stable
+  id derived from a hash of its XML (and its parent, so twins stay distinct);
+* ``policies/<course url_name>/policy.json`` holds settings keyed
+  ``"<block_type>/<url_name>"`` and ``grading_policy.json`` the course's grading policy;
+* ``about/``, ``info/`` and ``tabs/`` hold the detached blocks, ``static/`` the
+  assets (their metadata in ``policies/assets.json``), ``drafts/`` unpublished
+  changes, each draft root naming its ``parent_url`` and ``index_in_children_list``.
+
+Nothing here touches the database; everything that can be wrong with the files
+(malformed XML or JSON, a missing pointer target, a duplicate url_name, a
+cycle) raises :class:`~lc_modulestore.core.errors.OlxError` naming the file and,
+where lxml knows it, the line.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import re
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from opaque_keys import InvalidKeyError
+from opaque_keys.edx.keys import UsageKey
+
+from lc_modulestore.core.blocks import GenericBlock, is_known_block_type, load_block_class
+from lc_modulestore.core.errors import OlxError
+from lc_modulestore.core.keys import BlockKey
+
+# edx-platform's EDX_XML_PARSER settings; never fetch anything from the network.
+_PARSER_OPTIONS = dict(dtd_validation=False, load_dtd=False, remove_blank_text=True, no_network=True)
+# c4x asset names: anything but word characters, '.', '%' and '-' becomes '_'.
+_ASSET_NAME_INVALID = re.compile(r"[^\w.%-]", re.UNICODE)
+# Children of these elements are not blocks (edx-platform reads them into fields).
+_NON_BLOCK_CHILD_TAGS: dict[str, frozenset[str]] = {
+    "course": frozenset({"wiki", "textbook"}),
+    "conditional": frozenset({"show"}),
+}
+COURSE_ROOT_KEY = BlockKey("course", "course")
+DRAFT_ATTRIBUTES = ("parent_url", "parent_sequential_url", "index_in_children_list")
+
+
+@dataclass
+class OlxNode:
+    """One block read from OLX: its definition element (pointers resolved) and its children."""
+
+    key: BlockKey
+    element: etree._Element
+    file: Path
+    line: int | None
+    base_dir: Path
+    children: list[OlxNode] = field(default_factory=list)
+    is_container: bool = False
+    html_file: Path | None = None  # html blocks: the ``filename`` pointer's resolved .html file
+
+    def walk(self) -> Iterator[OlxNode]:
+        """This node and its descendants, children before parents (save order)."""
+        for child in self.children:
+            yield from child.walk()
+        yield self
+
+
+@dataclass
+class DetachedBlock:
+    """An ``about``, ``course_info`` or ``static_tab`` block read from ``about/``, ``info/`` or ``tabs/``."""
+
+    key: BlockKey
+    data: str
+    file: Path
+    items: list[Any] | None = None  # course_info/updates: updates.items.json
+
+
+@dataclass
+class AssetFile:
+    """A file under ``static/`` and its metadata from ``policies/assets.json``."""
+
+    path: str  # under static/, with '/' separators
+    file: Path
+    content_type: str
+    locked: bool
+    metadata: dict[str, Any]
+
+
+@dataclass
+class DraftRoot:
+    """A block from ``drafts/`` that is an unpublished child of ``parent`` at ``index``."""
+
+    node: OlxNode
+    parent: BlockKey
+    index: int
+
+
+@dataclass
+class OlxCourse:
+    """An OLX export read into memory: the outline, policies, detached blocks, assets and drafts."""
+
+    course_dir: Path
+    org: str
+    course: str
+    url_name: str
+    root: OlxNode
+    policy: dict[str, dict[str, Any]]
+    grading_policy: dict[str, Any] | None
+    wiki_slug: str | None
+    detached: list[DetachedBlock]
+    assets: list[AssetFile]
+    drafts: list[DraftRoot]
+
+    def blocks(self) -> Iterator[OlxNode]:
+        """Every block of the published outline, children first, the root last."""
+        return self.root.walk()
+
+    def policy_for(self, key: BlockKey) -> dict[str, Any]:
+        """The policy.json entry of a block (the root's is ``course/<url_name>``)."""
+        if key.type == "course":
+            return self.policy.get(f"course/{self.url_name}", {})
+        return self.policy.get(f"{key.type}/{key.id}", {})
+
+
+def _relative(path: Path, course_dir: Path) -> str:
+    try:
+        return str(path.relative_to(course_dir))
+    except ValueError:
+        return str(path)
+
+
+def parse_xml_file(path: Path, course_dir: Path) -> etree._Element:
+    """Parse one XML file; malformed XML raises OlxError with file and line."""
+    try:
+        with open(path, "rb") as handle:
+            return etree.parse(handle, parser=etree.XMLParser(**_PARSER_OPTIONS)).getroot()
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno if exc.lineno else None
+        raise OlxError(f"malformed XML: {exc.msg}", file=_relative(path, course_dir), line=line) from None
+    except OSError as exc:
+        raise OlxError(f"cannot read: {exc.strerror}", file=_relative(path, course_dir)) from None
+
+
+def _load_json(path: Path, course_dir: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise OlxError(f"malformed JSON: {exc.msg}", file=_relative(path, course_dir), line=exc.lineno) from None
+    except UnicodeDecodeError as exc:
+        raise OlxError(f"not UTF-8: {exc.reason}", file=_relative(path, course_dir)) from None
+
+
+def is_pointer_tag(element: etree._Element) -> bool:
+    """``<tag url_name="x"/>`` (for ``course`` also ``org`` and ``course``): a pointer to ``tag/x.xml``."""
+    expected = {"url_name", "course", "org"} if element.tag == "course" else {"url_name"}
+    has_text = element.text is not None and element.text.strip() != ""
+    return len(element) == 0 and set(element.attrib) == expected and not has_text
+
+
+def _is_block_element(element: Any) -> bool:
+    return isinstance(element.tag, str)
+
+
+class _TreeReader:
+    """Reads one outline (published or drafts/) with pointer resolution and the duplicate/cycle checks."""
+
+    def __init__(self, course_dir: Path, search_dirs: list[Path]) -> None:
+        self.course_dir = course_dir
+        self.search_dirs = search_dirs
+        self.seen: dict[BlockKey, OlxNode] = {}
+
+    def where(self, file: Path, line: int | None) -> dict[str, Any]:
+        return {"file": _relative(file, self.course_dir), "line": line}
+
+    def pointer_target(self, tag: str, url_name: str) -> Path | None:
+        for base in self.search_dirs:
+            for name in dict.fromkeys((url_name.replace(":", "/"), url_name)):
+                candidate = base / tag / f"{name}.xml"
+                if candidate.is_file():
+                    return candidate
+        return None
+
+    def read(
+        self, element: etree._Element, file: Path, *, parent: BlockKey | None, ancestors: tuple[BlockKey, ...],
+        position: int = 0, definition: bool = False,
+    ) -> OlxNode:
+        """
+        Read ``element`` and its descendants; ``definition`` means it is a block's own file (never a pointer).
+        """
+        tag = element.tag
+        line = element.sourceline
+        if is_pointer_tag(element) and not definition:
+            url_name = element.get("url_name")
+            key = BlockKey(tag, url_name)
+            self._check_cycle(key, ancestors, file, line)
+            target = self.pointer_target(tag, url_name)
+            if target is None:
+                raise OlxError(
+                    f"<{tag} url_name={url_name!r}> points to {tag}/{url_name.replace(':', '/')}.xml, which does "
+                    "not exist",
+                    **self.where(file, line),
+                )
+            target_root = parse_xml_file(target, self.course_dir)
+            if target_root.tag != tag:
+                raise OlxError(
+                    f"expected a <{tag}> root element (pointed to from {_relative(file, self.course_dir)}), "
+                    f"found <{target_root.tag}>",
+                    **self.where(target, target_root.sourceline),
+                )
+            for name in ("url_name", "org", "course"):
+                target_root.attrib.pop(name, None)
+            file, line, element = target, target_root.sourceline, target_root
+        else:
+            element = _copy_element(element)
+            url_name = element.attrib.pop("url_name", None) or _fallback_id(element, parent, position)
+            key = BlockKey(tag, url_name)
+            self._check_cycle(key, ancestors, file, line)
+        if key in self.seen:
+            first = self.seen[key]
+            raise OlxError(
+                f"duplicate url_name {url_name!r} for block type {tag!r} (first defined in "
+                f"{_relative(first.file, self.course_dir)}"
+                + (f", line {first.line}" if first.line else "")
+                + ")",
+                **self.where(file, line),
+            )
+        base_dir = self.search_dirs[0] if file.is_relative_to(self.search_dirs[0]) else self.course_dir
+        node = OlxNode(key=key, element=element, file=file, line=line, base_dir=base_dir)
+        self.seen[key] = node
+        if tag == "html" and element.get("filename"):
+            node.html_file = self._html_file(element.get("filename"), file, line)
+        child_elements = _block_children(element)
+        if child_elements is not None:
+            node.is_container = True
+            for index, child in enumerate(child_elements):
+                node.children.append(
+                    self.read(child, file, parent=key, ancestors=ancestors + (key,), position=index)
+                )
+            for child in child_elements:
+                element.remove(child)
+        return node
+
+    def _check_cycle(self, key: BlockKey, ancestors: tuple[BlockKey, ...], file: Path, line: int | None) -> None:
+        if key in ancestors:
+            chain = " → ".join(f"{k.type}/{k.id}" for k in ancestors[ancestors.index(key):] + (key,))
+            raise OlxError(f"cycle in the course outline: {chain}", **self.where(file, line))
+
+    def _html_file(self, filename: str, file: Path, line: int | None) -> Path:
+        name = filename.replace(":", "/")
+        for base in self.search_dirs:
+            for candidate in (base / "html" / f"{name}.html", base / "html" / name, base / name):
+                if candidate.is_file():
+                    return candidate
+        raise OlxError(
+            f"<html filename={filename!r}> points to html/{name}.html, which does not exist", **self.where(file, line)
+        )
+
+
+def _copy_element(element: etree._Element) -> etree._Element:
+    """A detached deep copy that keeps source line numbers (lxml's deepcopy keeps them)."""
+    import copy
+
+    copied = copy.deepcopy(element)
+    copied.tail = None
+    return copied
+
+
+def _fallback_id(element: etree._Element, parent: BlockKey | None, position: int) -> str:
+    """
+    A stable id for an inline block without ``url_name`` (edx-platform hashes the XML).
+
+    The parent and position are part of the hash, so identical inline blocks in
+    different places stay distinct, and re-importing the same export gives the same ids.
+    """
+    digest = hashlib.sha1(etree.tostring(element, encoding="utf-8"))
+    if parent is not None:
+        digest.update(f"\0{parent.type}/{parent.id}/{position}".encode())
+    return f"{element.tag}_{digest.hexdigest()[:12]}"
+
+
+def _block_children(element: etree._Element) -> list[etree._Element] | None:
+    """
+    The child elements that are blocks, or None if the element is a leaf.
+
+    Classes with ``has_children`` (course, chapter, split_test, …) take their
+    child elements as blocks, except the few edx-platform reads into fields
+    (``<wiki>`` in a course, ``<show>`` in a conditional). A type with no
+    installed class is a container if all of its child elements look like
+    blocks (a pointer, a ``url_name``, or a known block type); otherwise its
+    inner XML is content.
+    """
+    cls = load_block_class(element.tag)
+    elements = [child for child in element if _is_block_element(child)]
+    skip = _NON_BLOCK_CHILD_TAGS.get(element.tag, frozenset())
+    if not cls.has_children:
+        return None
+    if issubclass(cls, GenericBlock) and not is_known_block_type(element.tag):
+        if not elements or not all(
+            is_pointer_tag(child) or child.get("url_name") or is_known_block_type(child.tag) for child in elements
+        ):
+            return None
+        text = (element.text or "").strip()
+        if text:
+            return None
+    return [child for child in elements if child.tag not in skip]
+
+
+def _read_policy(course_dir: Path, url_name: str) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
+    folder = course_dir / "policies" / url_name
+    policy: dict[str, dict[str, Any]] = {}
+    grading: dict[str, Any] | None = None
+    if (folder / "policy.json").is_file():
+        loaded = _load_json(folder / "policy.json", course_dir)
+        if not isinstance(loaded, dict) or not all(isinstance(v, dict) for v in loaded.values()):
+            raise OlxError(
+                'policy.json must map "<block_type>/<url_name>" to objects',
+                file=_relative(folder / "policy.json", course_dir),
+            )
+        policy = loaded
+    if (folder / "grading_policy.json").is_file():
+        grading = _load_json(folder / "grading_policy.json", course_dir)
+        if not isinstance(grading, dict):
+            raise OlxError("grading_policy.json must be an object", file=_relative(folder / "grading_policy.json",
+                                                                                  course_dir))
+    return policy, grading
+
+
+def _read_text(path: Path, course_dir: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise OlxError(f"not UTF-8: {exc.reason}", file=_relative(path, course_dir)) from None
+
+
+def _read_detached(course_dir: Path) -> list[DetachedBlock]:
+    detached: list[DetachedBlock] = []
+    for folder, block_type in (("about", "about"), ("info", "course_info"), ("tabs", "static_tab")):
+        for path in sorted((course_dir / folder).glob("*.html")):
+            block = DetachedBlock(BlockKey(block_type, path.stem), _read_text(path, course_dir), path)
+            items_file = path.with_name(f"{path.stem}.items.json")
+            if block_type == "course_info" and items_file.is_file():
+                items = _load_json(items_file, course_dir)
+                if not isinstance(items, list):
+                    raise OlxError("must be a JSON list of updates", file=_relative(items_file, course_dir))
+                block.items = items
+            detached.append(block)
+    return detached
+
+
+def asset_name(path: str) -> str:
+    """The name split gives ``static/<path>`` (its ``asset-v1`` block id): '/' and unsafe characters → '_'."""
+    return _ASSET_NAME_INVALID.sub("_", path.replace("/", "_"))
+
+
+def _read_assets(course_dir: Path) -> list[AssetFile]:
+    static = course_dir / "static"
+    if not static.is_dir():
+        return []
+    metadata: dict[str, Any] = {}
+    if (course_dir / "policies" / "assets.json").is_file():
+        metadata = _load_json(course_dir / "policies" / "assets.json", course_dir)
+        if not isinstance(metadata, dict):
+            raise OlxError("assets.json must be an object", file="policies/assets.json")
+    assets = []
+    for file in sorted(p for p in static.rglob("*") if p.is_file()):
+        path = file.relative_to(static).as_posix()
+        meta = metadata.get(asset_name(path)) or metadata.get(path) or {}
+        content_type = meta.get("contentType") or mimetypes.guess_type(path)[0] or "application/octet-stream"
+        assets.append(AssetFile(path, file, content_type, bool(meta.get("locked", False)), dict(meta)))
+    return assets
+
+
+def _parent_key(parent_url: str, file: Path, line: int | None, course_dir: Path) -> BlockKey:
+    try:
+        usage = UsageKey.from_string(parent_url)
+    except InvalidKeyError:
+        raise OlxError(f"parent_url {parent_url!r} is not a usage key", file=_relative(file, course_dir),
+                       line=line) from None
+    return BlockKey(usage.block_type, usage.block_id)
+
+
+def _read_drafts(course_dir: Path) -> list[DraftRoot]:
+    """
+    The draft roots of ``drafts/``: files naming a ``parent_url``, read with their draft descendants.
+
+    A draft child is looked up in ``drafts/`` first, then in the published
+    tree's files. Some exports also give draft children a ``parent_url``; a
+    file already read as a descendant of another draft root is not a root.
+    """
+    drafts_dir = course_dir / "drafts"
+    if not drafts_dir.is_dir():
+        return []
+    candidates: list[tuple[Path, etree._Element, BlockKey, int]] = []
+    for path in sorted(drafts_dir.rglob("*.xml")):
+        element = parse_xml_file(path, course_dir)
+        parent_url = element.get("parent_url") or element.get("parent_sequential_url")
+        if not parent_url:
+            continue  # a draft child, read through its parent's pointer
+        index_text = element.get("index_in_children_list", "-1")
+        try:
+            index = int(index_text)
+        except ValueError:
+            raise OlxError(f"index_in_children_list {index_text!r} is not an integer",
+                           file=_relative(path, course_dir), line=element.sourceline) from None
+        parent = _parent_key(parent_url, path, element.sourceline, course_dir)
+        for name in DRAFT_ATTRIBUTES:
+            element.attrib.pop(name, None)
+        if "url_name" not in element.attrib:
+            folder = drafts_dir / element.tag
+            relative = path.relative_to(folder) if path.is_relative_to(folder) else Path(path.name)
+            element.set("url_name", relative.with_suffix("").as_posix().replace("/", ":"))
+        candidates.append((path, element, parent, index))
+    root_keys = {BlockKey(element.tag, element.get("url_name")) for _, element, _, _ in candidates}
+    candidates.sort(key=lambda c: c[2] in root_keys)  # roots under published parents first
+    reader = _TreeReader(course_dir, [drafts_dir, course_dir])
+    roots: list[DraftRoot] = []
+    for path, element, parent, index in candidates:
+        if BlockKey(element.tag, element.get("url_name")) in reader.seen:
+            continue
+        node = reader.read(element, path, parent=parent, ancestors=(parent,), definition=True)
+        roots.append(DraftRoot(node, parent, index))
+    return roots
+
+
+def read_course_dir(course_dir: Path) -> OlxCourse:
+    """Read an unpacked OLX course directory (the one holding ``course.xml``)."""
+    course_dir = Path(course_dir)
+    if not (course_dir / "course.xml").is_file():
+        raise OlxError("no course.xml: not an OLX course directory", file=str(course_dir))
+    pointer = parse_xml_file(course_dir / "course.xml", course_dir)
+    if pointer.tag != "course":
+        raise OlxError(f"root element must be <course>, found <{pointer.tag}>", file="course.xml",
+                       line=pointer.sourceline)
+    url_name = pointer.get("url_name") or pointer.get("slug")
+    if not url_name:
+        raise OlxError("<course> has no url_name", file="course.xml", line=pointer.sourceline)
+    org, course = pointer.get("org", ""), pointer.get("course", "")
+    reader = _TreeReader(course_dir, [course_dir])
+    root = reader.read(pointer, course_dir / "course.xml", parent=None, ancestors=())
+    root.key = COURSE_ROOT_KEY  # split hard-codes the course root's block id (import_xblock)
+    wiki = root.element.find("wiki")
+    wiki_slug = wiki.get("slug") if wiki is not None else None
+    policy, grading = _read_policy(course_dir, url_name)
+    return OlxCourse(
+        course_dir=course_dir,
+        org=org,
+        course=course,
+        url_name=url_name,
+        root=root,
+        policy=policy,
+        grading_policy=grading,
+        wiki_slug=wiki_slug,
+        detached=_read_detached(course_dir),
+        assets=_read_assets(course_dir),
+        drafts=_read_drafts(course_dir),
+    )
+
+
+def _find_course_dir(path: Path) -> Path:
+    if (path / "course.xml").is_file():
+        return path
+    candidates = sorted(p.parent for p in path.glob("*/course.xml"))
+    if len(candidates) == 1:
+        return candidates[0]
+    raise OlxError("no course.xml in this directory or one level below", file=str(path))
+
+
+@contextmanager
+def open_course_dir(path: str | Path) -> Iterator[Path]:
+    """
+    The OLX course directory for ``path``: a directory, or a ``.tar.gz`` unpacked into a temporary one.
+
+    ``path`` may be the directory holding ``course.xml`` or its parent (as in a
+    course export, whose top-level folder is ``course/``).
+    """
+    path = Path(path)
+    if path.is_dir():
+        yield _find_course_dir(path)
+        return
+    if not path.is_file():
+        raise OlxError("no such file or directory", file=str(path))
+    if not tarfile.is_tarfile(path):
+        raise OlxError("not a directory or a .tar.gz archive", file=str(path))
+    with tempfile.TemporaryDirectory(prefix="lc-olx-") as tmp:
+        try:
+            with tarfile.open(path) as archive:
+                archive.extractall(tmp, filter="data")
+        except (tarfile.TarError, OSError) as exc:
+            raise OlxError(f"cannot unpack: {exc}", file=str(path)) from None
+        yield _find_course_dir(Path(tmp))
+
+
+__all__ = [
+    "COURSE_ROOT_KEY",
+    "AssetFile",
+    "DetachedBlock",
+    "DraftRoot",
+    "OlxCourse",
+    "OlxNode",
+    "asset_name",
+    "is_pointer_tag",
+    "open_course_dir",
+    "parse_xml_file",
+    "read_course_dir",
+]

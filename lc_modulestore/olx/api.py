@@ -1,6 +1,0 @@
-"""Public API of OLX import: ``import_olx`` and what it returns or raises."""
-from ..errors import OlxError
-from .importer import ImportResult, Progress, import_olx
-from .reader import OlxCourse, open_course_dir, read_course_dir
-
-__all__ = ["ImportResult", "OlxCourse", "OlxError", "Progress", "import_olx", "open_course_dir", "read_course_dir"]
