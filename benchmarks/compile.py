@@ -73,8 +73,8 @@ def _compile(course, log_id: int, *, full: bool, repeat: int) -> dict[str, Any]:
 
 def _measure_size(shape: tuple[int, int, int, int], *, seed: int, repeat: int,
                   log: Callable[[str], None]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    from lc_modulestore.importing.api import COURSE_ROOT, build_synthetic_course, generate_course_blocks
     from lc_modulestore.api import BlockKey, CourseWriter, publish_course
+    from lc_modulestore.importing.api import COURSE_ROOT, build_synthetic_course, generate_course_blocks
 
     sections, subsections, units, components = shape
     key = f"course-v1:LcBenchCompile+S{sections}x{subsections}x{units}x{components}+{uuid.uuid4().hex[:8]}"

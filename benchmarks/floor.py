@@ -75,9 +75,10 @@ class FloorResult:
 
 def load_stored_course(course_key: str) -> StoredCourse:
     """Fetch (untimed) the published structure row and its definition rows of ``course_key``."""
+    from opaque_keys.edx.keys import CourseKey
+
     from lc_modulestore.api import decode_structure, get_course
     from lc_modulestore.models_api import CompiledDefinition, CourseIndex
-    from opaque_keys.edx.keys import CourseKey
 
     course = get_course(course_key)
     row = CourseIndex.objects.select_related("published_structure").get(course=course).published_structure

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from lc_modulestore.core.errors import LcModulestoreError
+from lc_modulestore.api import LcModulestoreError
 
 __all__ = ["NX_LABEL", "NxServerError", "nx_server"]
 

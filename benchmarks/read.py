@@ -38,9 +38,8 @@ from edx_django_utils.cache import RequestCache
 from opaque_keys.edx.keys import CourseKey
 from pymongo import monitoring
 
-from shim import api as shim_api
-
 from benchmarks.floor import read_fields
+from shim import api as shim_api
 
 __all__ = ["SCENARIOS", "BackendUnderTest", "Measurement", "ReadBenchmark", "summarize"]
 

@@ -62,7 +62,8 @@ def markdown(report: ReadReport) -> str:
                 f"| {f['course']} | {f['blocks']:,} | {f['floor_ms']:.0f} ({f['floor_min_ms']:.0f}–"
                 f"{f['floor_max_ms']:.0f}) | {f['us_per_block_floor']:.0f} | {f['us_per_block_cold_mysql']:.0f} "
                 f"| {f['cold_mysql_ratio']:.2f} | {f['warm_mysql_ratio']:.2f} | {f['cold_mongo_ratio']:.2f} "
-                f"| {f['warm_mongo_ratio']:.2f} | {f['stored_bytes']:,} | {f['cached_structure_bytes'] / 2**20:.1f} MiB |"
+                f"| {f['warm_mongo_ratio']:.2f} | {f['stored_bytes']:,} "
+                f"| {f['cached_structure_bytes'] / 2**20:.1f} MiB |"
             )
     return "\n".join(lines) + "\n"
 
@@ -85,25 +86,44 @@ def write_plots(report: ReadReport, out: Path) -> list[Path]:
         fig, ax = plt.subplots(figsize=(6, 4))
         for backend, colour in (("mysql", "tab:blue"), ("mongo", "tab:orange")):
             for mode, style in (("cold", "-"), ("warm", "--")):
-                rows = sorted((r for r in report.rows if r["scenario"] == scenario and r["backend"] == backend
-                               and r["mode"] == mode and r["course"].startswith("synthetic")),
-                              key=lambda r: r["blocks"])
+                rows = sorted(
+                    (
+                        r
+                        for r in report.rows
+                        if r["scenario"] == scenario
+                        and r["backend"] == backend
+                        and r["mode"] == mode
+                        and r["course"].startswith("synthetic")
+                    ),
+                    key=lambda r: r["blocks"],
+                )
                 if rows:
-                    ax.errorbar([r["blocks"] for r in rows], [r["median_ms"] for r in rows],
-                                yerr=[[r["median_ms"] - r["q1_ms"] for r in rows],
-                                      [r["q3_ms"] - r["median_ms"] for r in rows]],
-                                fmt=style + "o", color=colour, capsize=3, label=f"{backend} {mode}")
-                demo = [r for r in report.rows if r["scenario"] == scenario and r["backend"] == backend
-                        and r["mode"] == mode and not r["course"].startswith("synthetic")]
+                    ax.errorbar(
+                        [r["blocks"] for r in rows],
+                        [r["median_ms"] for r in rows],
+                        yerr=[[r["median_ms"] - r["q1_ms"] for r in rows], [r["q3_ms"] - r["median_ms"] for r in rows]],
+                        fmt=style + "o",
+                        color=colour,
+                        capsize=3,
+                        label=f"{backend} {mode}",
+                    )
+                demo = [
+                    r
+                    for r in report.rows
+                    if r["scenario"] == scenario
+                    and r["backend"] == backend
+                    and r["mode"] == mode
+                    and not r["course"].startswith("synthetic")
+                ]
                 for r in demo:
-                    ax.plot([r["blocks"]], [r["median_ms"]], marker="*", markersize=10, color=colour,
-                            linestyle="none")
+                    ax.plot([r["blocks"]], [r["median_ms"]], marker="*", markersize=10, color=colour, linestyle="none")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("blocks in course (★ = demo course)")
         ax.set_ylabel("median ms per operation")
-        ax.set_title(f"{scenario}: mysql vs mongo" + (" (nx-27017 stand-in)" if "nx-27017" in report.mongo_label
-                                                       else ""))
+        ax.set_title(
+            f"{scenario}: mysql vs mongo" + (" (nx-27017 stand-in)" if "nx-27017" in report.mongo_label else "")
+        )
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
         fig.tight_layout()

@@ -18,10 +18,6 @@ from django.conf import settings
 from django.core.cache import caches
 from opaque_keys.edx.keys import CourseKey
 
-from shim import api as shim_api
-from shim.backends.mongo import MongoBackend
-from shim.caches import StructureCache
-
 from benchmarks.courses import course_key_for, ensure_compiled, ensure_synthetic_course
 from benchmarks.floor import load_stored_course, measure_floor
 from benchmarks.machine import describe_machine
@@ -38,6 +34,9 @@ from benchmarks.read import (
 )
 from benchmarks.report import write_plots, write_table
 from benchmarks.results import ReadReport
+from shim import api as shim_api
+from shim.backends.mongo import MongoBackend
+from shim.caches import StructureCache
 
 __all__ = ["DEMO_COURSE_KEY", "ReadReport", "merge_read_reports", "run_read_benchmark"]
 
@@ -53,8 +52,8 @@ def _environment(mongo_label: str, mongo_client: Any) -> dict[str, Any]:
 
 def _demo_course(log: Callable[[str], None]) -> str | None:
     """Import the demo course once (skipped when the corpus is not there)."""
-    from lc_modulestore.models_api import LearningCoreCourse
     from lc_modulestore.importing.olx.api import import_olx
+    from lc_modulestore.models_api import LearningCoreCourse
 
     source = Path(getattr(settings, "LC_DEMO_COURSE_DIR", ""))
     if not (source / "course").is_dir() and not (source / "course.xml").is_file():

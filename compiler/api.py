@@ -15,12 +15,11 @@ from typing import Any
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, course_published, decode_definition, get_course
-from lc_modulestore.models_api import CompiledDefinition, CourseIndex, LearningCoreCourse
-
 from compiler import documents, snapshot, storage
 from compiler.errors import CompileError, LogNotFoundError, NeedsFullCompile
 from compiler.transform import build_structure
+from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, course_published, decode_definition, get_course
+from lc_modulestore.models_api import CompiledDefinition, CourseIndex, LearningCoreCourse
 
 log = logging.getLogger(__name__)
 

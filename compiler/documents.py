@@ -22,7 +22,7 @@ from uuid import UUID
 from bson import ObjectId
 from opaque_keys.edx.locator import AssetLocator
 
-from lc_modulestore.core.api import DRAFT_BRANCH, PUBLISHED_BRANCH
+from lc_modulestore.core.api import PUBLISHED_BRANCH
 
 SCHEMA_VERSION = 1
 

@@ -32,12 +32,11 @@ from openedx_content.models_api import (
     PublishLogRecord,
 )
 
-from lc_modulestore.api import DETACHED_BLOCK_TYPES, DRAFT_BRANCH, PUBLISHED_BRANCH, extended_json_loads
-from lc_modulestore.models_api import CourseAsset, CourseBlock, LearningCoreCourse
-
 from compiler import documents
 from compiler.errors import CompileError, LogNotFoundError
 from compiler.transform import EntityHistory, Header, Key, Snapshot, VersionData, history_from_records
+from lc_modulestore.api import DETACHED_BLOCK_TYPES, DRAFT_BRANCH, PUBLISHED_BRANCH, extended_json_loads
+from lc_modulestore.models_api import CourseAsset, CourseBlock, LearningCoreCourse
 
 ROOT_KEY: Key = ("course", "course")
 
@@ -119,7 +118,8 @@ def _keys(course: LearningCoreCourse, entity_ids: Iterable[int] | None = None) -
         rows = rows.filter(entity_id__in=list(entity_ids))
     keys: dict[int, Key] = {}
     detached: set[int] = set()
-    for entity, block_type, block_id, is_detached in rows.values_list("entity_id", "block_type", "block_id", "detached"):
+    columns = ("entity_id", "block_type", "block_id", "detached")
+    for entity, block_type, block_id, is_detached in rows.values_list(*columns):
         keys[entity] = (block_type, block_id)
         if is_detached:
             detached.add(entity)
@@ -302,7 +302,9 @@ def incremental_published_snapshot(
     )
 
 
-def incremental_draft_snapshot(course: LearningCoreCourse, since_log_id: int, *, previous_blocks: Iterable[Key]) -> Snapshot:
+def incremental_draft_snapshot(
+    course: LearningCoreCourse, since_log_id: int, *, previous_blocks: Iterable[Key]
+) -> Snapshot:
     """
     The current drafts of ``course`` relative to the draft structure compiled from DraftChangeLog ``since_log_id``.
 

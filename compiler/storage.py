@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from compiler import documents
+from compiler.transform import BuildResult
 from lc_modulestore.api import (
     PUBLISHED_BRANCH,
     LazyStructure,
@@ -26,10 +28,6 @@ from lc_modulestore.api import (
     encode_structure,
 )
 from lc_modulestore.models_api import CompiledDefinition, CompiledStructure, CourseIndex, LearningCoreCourse
-
-from compiler import documents
-from compiler.transform import BuildResult
-
 
 #: Largest structure sent to MySQL as an ``X'…'`` literal (twice its size on the wire, under the server's
 #: ``max_allowed_packet``, 16 MB by default); larger ones go as an ordinary escaped parameter.
@@ -115,7 +113,7 @@ def install(
     compile_ms: float,
     compile_queries: int,
 ) -> Installed:
-    """Store ``build`` as the structure of log ``log_id`` and move ``branch``'s head to it, unless a newer head exists."""
+    """Store ``build`` as the structure of log ``log_id``; move ``branch``'s head to it unless a newer head exists."""
     log_field = _log_field(branch)
     document = build.document
     ensure_index(course)
@@ -205,7 +203,7 @@ def decoded(structure: CompiledStructure) -> dict[str, Any]:
 
 
 def lazily_decoded(structure: CompiledStructure) -> LazyStructure:
-    """The structure stored in a row with its blocks left as BSON (checksum verified): what incremental compiles patch."""
+    """The structure stored in a row, blocks left as BSON (checksum verified): what incremental compiles patch."""
     return decode_structure_lazily(structure.data, structure.checksum, what=_what(structure))
 
 
@@ -214,4 +212,17 @@ def _what(structure: CompiledStructure) -> str:
     return f"{structure.course.course_key} {structure.branch} {structure.objectid}"
 
 
-__all__ = ["HEX_LITERAL_MAX_BYTES", "BinaryLiteral", "Installed", "decoded", "lazily_decoded", "ensure_index", "head_field", "head_log_id", "install", "locked_index", "prune", "structure_row"]
+__all__ = [
+    "HEX_LITERAL_MAX_BYTES",
+    "BinaryLiteral",
+    "Installed",
+    "decoded",
+    "lazily_decoded",
+    "ensure_index",
+    "head_field",
+    "head_log_id",
+    "install",
+    "locked_index",
+    "prune",
+    "structure_row",
+]

@@ -12,7 +12,8 @@ One function serves both compile modes:
 * **incremental**: ``previous`` is the stored structure of the preceding
   publish (entries kept as BSON until needed) and the snapshot holds only the
   entities publish N touched (plus newly reachable ones). Every other block
-  entry is passed through from ``previous`` as stored bytes. This is exact because a block's entry depends only on its own
+  entry is passed through from ``previous`` as stored bytes. This is exact because a block's entry depends only on
+  its own
   version, its version history and its children's membership, and Learning Core
   records every change of those in publish N (version changes, soft deletes,
   and side-effect records up every ancestor of an unpinned child).
@@ -27,6 +28,7 @@ incremental compile then decodes only the entries it rebuilds and their
 children's edit info, so its cost follows the edit, not the course
 (ADR 0014). Otherwise it walks the tree, decoding the entries it passes.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -38,8 +40,8 @@ from uuid import UUID
 from bson import ObjectId
 
 from compiler import documents
-from lc_modulestore.core.api import DRAFT_BRANCH, PUBLISHED_BRANCH
 from compiler.errors import CompileError, NeedsFullCompile
+from lc_modulestore.core.api import DRAFT_BRANCH, PUBLISHED_BRANCH
 
 Key = tuple[str, str]
 
@@ -242,9 +244,7 @@ def build_structure(snapshot: Snapshot, *, previous: PreviousStructure | None = 
             if is_fresh(key):
                 entity = key_entity.get(key)
                 if entity is None:
-                    raise CompileError(
-                        f"Block {key[0]}/{key[1]} of {snapshot.course_key} has no Learning Core entity"
-                    )
+                    raise CompileError(f"Block {key[0]}/{key[1]} of {snapshot.course_key} has no Learning Core entity")
                 version = version_of(entity)
                 if version is None:
                     if key == snapshot.root:
@@ -294,7 +294,8 @@ def build_structure(snapshot: Snapshot, *, previous: PreviousStructure | None = 
         # A block publish N did not touch has an untouched subtree (Learning Core records a side effect on
         # every ancestor of a change), so its stored subtree edit is still right: refresh the built ones only.
         documents.with_subtree_edits(
-            built, members=previous if patch else blocks,
+            built,
+            members=previous if patch else blocks,
             stored=lambda key: documents.stored_subtree_edit(previous.get(key)["edit_info"]),
         )
     else:
@@ -316,8 +317,9 @@ def build_structure(snapshot: Snapshot, *, previous: PreviousStructure | None = 
         blocks=previous.patched(built) if patch else blocks,
         assets=snapshot.assets,
     )
-    return BuildResult(document=document, definitions=definitions, has_pins=has_pins, rebuilt=len(built),
-                       log_id=header.log_id)
+    return BuildResult(
+        document=document, definitions=definitions, has_pins=has_pins, rebuilt=len(built), log_id=header.log_id
+    )
 
 
 def _sid(branch: str, log_uuid: UUID | None) -> ObjectId | None:

@@ -2,7 +2,6 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from lc_modulestore.rollout.api import SHADOW_READS, clear_flag_cache, flag_status, latest_verify_run, shadow_read_totals
 from lc_modulestore.models import (
     CompiledStructure,
     CourseBlock,
@@ -13,6 +12,13 @@ from lc_modulestore.models import (
     ShadowMismatch,
     ShadowReadCount,
     VerifyRun,
+)
+from lc_modulestore.rollout.api import (
+    SHADOW_READS,
+    clear_flag_cache,
+    flag_status,
+    latest_verify_run,
+    shadow_read_totals,
 )
 
 _HEAD_FIELDS = ("objectid", "compiled_at", "block_count", "raw_size", "stored_size", "full_compile", "compile_ms")
@@ -30,8 +36,10 @@ def _describe_head(head: dict | None) -> str:
     if head is None:
         return "not compiled"
     kind = "full" if head["full_compile"] else "incremental"
-    return (f"{head['objectid']} compiled {head['compiled_at']:%Y-%m-%d %H:%M:%S} ({kind}, {head['compile_ms']:.0f} ms): "
-            f"{head['block_count']} blocks, {head['stored_size']:,} bytes stored / {head['raw_size']:,} raw")
+    return (
+        f"{head['objectid']} compiled {head['compiled_at']:%Y-%m-%d %H:%M:%S} ({kind}, {head['compile_ms']:.0f} ms): "
+        f"{head['block_count']} blocks, {head['stored_size']:,} bytes stored / {head['raw_size']:,} raw"
+    )
 
 
 @admin.register(LearningCoreCourse)
@@ -46,12 +54,30 @@ class LearningCoreCourseAdmin(admin.ModelAdmin):
     admins, which keep the audit trail.
     """
 
-    list_display = ("course_key", "served_from", "published_head_summary", "latest_verify", "shadow_reads_compared",
-                    "shadow_mismatches")
+    list_display = (
+        "course_key",
+        "served_from",
+        "published_head_summary",
+        "latest_verify",
+        "shadow_reads_compared",
+        "shadow_mismatches",
+    )
     search_fields = ("course_key", "org")
     readonly_fields = (
-        "course_key", "org", "course", "run", "learning_package", "root", "created", "created_by",
-        "served_from", "shadow_reads", "shadow_reads_compared", "shadow_mismatches", "published_head", "draft_head",
+        "course_key",
+        "org",
+        "course",
+        "run",
+        "learning_package",
+        "root",
+        "created",
+        "created_by",
+        "served_from",
+        "shadow_reads",
+        "shadow_reads_compared",
+        "shadow_mismatches",
+        "published_head",
+        "draft_head",
         "latest_verify",
         "latest_verify_summary",
     )
@@ -104,13 +130,29 @@ class LearningCoreCourseAdmin(admin.ModelAdmin):
 class ShadowMismatchAdmin(admin.ModelAdmin):
     """Mismatches found by shadow reads (written by the router; the admin only shows and prunes them)."""
 
-    list_display = ("created", "course_key", "method", "location", "field", "mongo_value", "learning_core_value",
-                    "error")
+    list_display = (
+        "created",
+        "course_key",
+        "method",
+        "location",
+        "field",
+        "mongo_value",
+        "learning_core_value",
+        "error",
+    )
     list_filter = ("method",)
     search_fields = ("course_key", "location", "field")
     ordering = ("-created", "-id")
-    readonly_fields = ("course_key", "created", "method", "location", "field", "mongo_value", "learning_core_value",
-                       "error")
+    readonly_fields = (
+        "course_key",
+        "created",
+        "method",
+        "location",
+        "field",
+        "mongo_value",
+        "learning_core_value",
+        "error",
+    )
 
     def has_add_permission(self, request):
         return False

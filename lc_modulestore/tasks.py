@@ -39,4 +39,6 @@ def compile_drafts_task(learning_package_id: int) -> dict:
     except CompileError as exc:  # e.g. an import still under way (no course root yet)
         log.info("Not compiling the drafts of learning package %s: %s", learning_package_id, exc)
         return {"skipped": str(exc)}
-    return asdict(result) if result is not None else {"skipped": f"learning package {learning_package_id} holds no course"}
+    return (
+        asdict(result) if result is not None else {"skipped": f"learning package {learning_package_id} holds no course"}
+    )

@@ -17,7 +17,10 @@ pytest_run() {  # pytest's exit 5 ("no tests collected") is a failure of ours, n
   return 0
 }
 
-echo "==> import-linter contracts"
+echo "==> ruff (style and import order, the whole tree)"
+.venv/bin/ruff check . || status=1
+
+echo "==> import-linter contracts (layers, compiler/shim independence, pure transforms)"
 .venv/bin/lint-imports setup.cfg || status=1
 
 echo "==> migrations are complete"

@@ -29,6 +29,7 @@ from shim.backends.base import PersistenceBackend, ReadOnlyBackendMixin
 from shim.backends.mongo import MongoBackend
 from shim.backends.mysql import MySQLPersistenceBackend
 from shim.caches import StructureCache, clear_request_caches
+from shim.compare import Difference, compare_blocks, compare_result, compare_values, location_of, render
 from shim.enums import DETACHED_XBLOCK_TYPES, DIRECT_ONLY_CATEGORIES, ModuleStoreEnum
 from shim.exceptions import (
     DuplicateCourseError,
@@ -45,7 +46,6 @@ from shim.exceptions import (
     UnsupportedRevisionError,
     VersionConflictError,
 )
-from shim.compare import Difference, compare_blocks, compare_result, compare_values, location_of, render
 from shim.router import RouterModuleStore, course_key_of
 from shim.runtime import CourseRuntime, StaticUserService
 from shim.split_types import BlockData, BlockKey, EditInfo, structure_from_mongo, structure_to_mongo

@@ -36,18 +36,17 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from fs.osfs import OSFS
 from opaque_keys.edx.locator import DefinitionLocator
 from xblock.core import XBlockMixin
 from xblock.field_data import DictFieldData, FieldData
 from xblock.fields import Reference, ReferenceList, ReferenceValueDict, Scope, ScopeIds, String
-from django.contrib.auth.models import AnonymousUser
 from xblock.reference.user_service import UserService, XBlockUser
 from xblock.runtime import MemoryIdManager, Runtime
 
-from lc_modulestore.core.blocks import INHERITABLE_FIELD_NAMES, load_block_class, load_error_block_class
-
+from lc_modulestore.api import INHERITABLE_FIELD_NAMES, load_block_class, load_error_block_class
 from shim import outline
 from shim.exceptions import ItemNotFoundError
 from shim.split_types import BlockData, BlockKey

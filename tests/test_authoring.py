@@ -40,7 +40,9 @@ def _tiny_course(writer: CourseWriter, *, due=None) -> None:
         )
     )
     writer.save_block(BlockData(K("chapter", "c1"), title="C", children=[K("sequential", "s1")], is_container=True))
-    writer.save_block(BlockData(K("course", "course"), title="Course", children=[K("chapter", "c1")], is_container=True))
+    writer.save_block(
+        BlockData(K("course", "course"), title="Course", children=[K("chapter", "c1")], is_container=True)
+    )
 
 
 def test_course_blocks_get_learning_core_types_and_field_data(now):
@@ -51,8 +53,10 @@ def test_course_blocks_get_learning_core_types_and_field_data(now):
 
     course.refresh_from_db()
     assert isinstance(course.root, CourseRoot)
-    kinds = {(b.block_type): type(b.entity.container).__name__ if hasattr(b.entity, "container") else "Component"
-             for b in CourseBlock.objects.filter(course=course)}
+    kinds = {
+        (b.block_type): type(b.entity.container).__name__ if hasattr(b.entity, "container") else "Component"
+        for b in CourseBlock.objects.filter(course=course)
+    }
     assert kinds["vertical"] == "Container"  # multi-table base; check the subclass below
     assert Unit.objects.filter(container__publishable_entity=writer.block(K("vertical", "v1")).entity).exists()
     assert Subsection.objects.filter(container__publishable_entity=writer.block(K("sequential", "s1")).entity).exists()
@@ -74,8 +78,10 @@ def test_unchanged_save_makes_no_version_and_edit_side_effects_reach_the_root(no
 
     writer.save_block(BlockData(K("html", "h1"), title="H", content={"data": "<p>edited</p>"}, olx="<html/>"))
     log = publish_course(course)
-    records = {r.entity.course_block.block_type: (r.old_version_id == r.new_version_id)
-               for r in PublishLogRecord.objects.filter(publish_log=log).select_related("entity__course_block")}
+    records = {
+        r.entity.course_block.block_type: (r.old_version_id == r.new_version_id)
+        for r in PublishLogRecord.objects.filter(publish_log=log).select_related("entity__course_block")
+    }
     assert records == {"html": False, "vertical": True, "sequential": True, "chapter": True, "course": True}
 
 
@@ -86,7 +92,9 @@ def test_vertical_holding_a_container_becomes_a_block_container(now):
     writer.save_block(BlockData(K("split_test", "st"), children=[K("html", "a")], is_container=True))
     writer.save_block(BlockData(K("vertical", "v"), children=[K("split_test", "st")], is_container=True))
     assert BlockContainer.objects.filter(container__publishable_entity=writer.block(K("vertical", "v")).entity).exists()
-    assert BlockContainer.objects.filter(container__publishable_entity=writer.block(K("split_test", "st")).entity).exists()
+    assert BlockContainer.objects.filter(
+        container__publishable_entity=writer.block(K("split_test", "st")).entity
+    ).exists()
 
 
 def test_leaf_cannot_become_container(now):
@@ -102,8 +110,9 @@ def test_same_id_different_types_and_unsafe_ids(now):
     writer = CourseWriter(course, created=now)
     writer.save_block(BlockData(K("html", "secret:magic"), olx="<html/>"))
     writer.save_block(BlockData(K("vertical", "secret:magic"), children=[K("html", "secret:magic")], is_container=True))
-    writer.save_block(BlockData(K("sequential", "secret:magic"), children=[K("vertical", "secret:magic")],
-                                is_container=True))
+    writer.save_block(
+        BlockData(K("sequential", "secret:magic"), children=[K("vertical", "secret:magic")], is_container=True)
+    )
     assert CourseBlock.objects.filter(course=course, block_id="secret:magic").count() == 3
     assert entity_code(K("html", "ok_id"), container=False) == "ok_id"
     assert entity_code(K("vertical", "a:b"), container=True) != entity_code(K("vertical", "a_b"), container=True)

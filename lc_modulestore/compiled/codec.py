@@ -21,9 +21,9 @@ from itertools import accumulate
 from typing import Any
 
 import bson
-from isal import isal_zlib
 from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
+from isal import isal_zlib
 
 from lc_modulestore.core.errors import LcModulestoreError
 from lc_modulestore.core.extended_json import BSON_CODEC_OPTIONS
@@ -154,7 +154,8 @@ def _scan_entries(raw: bytes, start: int, end: int) -> tuple[list[tuple[str, str
     if names != _array_indexes(count):
         return None
     int32s = struct.Struct(f"<{count}i").unpack
-    declared = sum(int32s(b"".join([match[2] for match in found]))) + sum(int32s(b"".join([match[4] for match in found])))
+    declared = sum(int32s(b"".join([match[2] for match in found])))
+    declared += sum(int32s(b"".join([match[4] for match in found])))
     if declared != sum([len(match[3]) + len(match[5]) + 2 for match in found]):
         return None
     sizes = int32s(b"".join([match[1] for match in found]))
@@ -230,8 +231,7 @@ class LazyStructure:
                 keys, self._bounds = scanned
             else:
                 self._entries = list(bson.decode(raw, codec_options=_RAW_CODEC_OPTIONS)["blocks"])
-                keys = [_leading_key(entry.raw) or (entry["block_type"], entry["block_id"])
-                        for entry in self._entries]
+                keys = [_leading_key(entry.raw) or (entry["block_type"], entry["block_id"]) for entry in self._entries]
         except (bson.errors.BSONError, KeyError, IndexError, ValueError, struct.error) as exc:
             raise CorruptDocumentError(f"Stored structure of {what} does not decode: {exc!r}") from exc
         self._keys = keys
@@ -258,7 +258,7 @@ class LazyStructure:
         if self._entries is not None:
             return self._entries[position].raw
         element = self._bounds[position]  # type: ignore[index]
-        return self._raw[self._raw.index(b"\x00", element + 1) + 1:self._bounds[position + 1]]  # type: ignore[index]
+        return self._raw[self._raw.index(b"\x00", element + 1) + 1 : self._bounds[position + 1]]  # type: ignore[index]
 
     def raw(self, key: tuple[str, str]) -> StoredEntry:
         """The entry as stored."""
@@ -282,7 +282,7 @@ class LazyStructure:
         bounds = self._bounds
         if bounds is None:
             raise ValueError("entries decoded one by one have no stored runs")
-        return memoryview(self._raw)[bounds[first]:bounds[stop]]
+        return memoryview(self._raw)[bounds[first] : bounds[stop]]
 
 
 def _embedded(entry: dict[str, Any]) -> bytes:
@@ -308,8 +308,11 @@ def _array_elements(blocks: Sequence[Any]) -> list[bytes | memoryview]:
     for index, entry in enumerate(blocks):
         if run_start is not None:
             structure, first, first_index = run_start
-            if isinstance(entry, StoredEntry) and entry.structure is structure \
-                    and entry.position - first == index - first_index:
+            if (
+                isinstance(entry, StoredEntry)
+                and entry.structure is structure
+                and entry.position - first == index - first_index
+            ):
                 continue
             parts.append(structure.element_runs(first, first + index - first_index))
             run_start = None
@@ -335,14 +338,22 @@ def _encode_spliced(document: dict[str, Any]) -> bytes:
         names = list(document)
     at = names.index("blocks")
     head = bson.encode({name: document[name] for name in names[:at]})
-    tail = bson.encode({name: document[name] for name in names[at + 1:]})
+    tail = bson.encode({name: document[name] for name in names[at + 1 :]})
     parts = _array_elements(document["blocks"])
     array_size = 4 + sum(len(part) for part in parts) + 1
     total = 4 + (len(head) - 5) + len(_BLOCKS_ELEMENT) + array_size + (len(tail) - 5) + 1
-    return b"".join([
-        _INT32.pack(total), memoryview(head)[4:-1], _BLOCKS_ELEMENT, _INT32.pack(array_size), *parts, b"\x00",
-        memoryview(tail)[4:-1], b"\x00",
-    ])
+    return b"".join(
+        [
+            _INT32.pack(total),
+            memoryview(head)[4:-1],
+            _BLOCKS_ELEMENT,
+            _INT32.pack(array_size),
+            *parts,
+            b"\x00",
+            memoryview(tail)[4:-1],
+            b"\x00",
+        ]
+    )
 
 
 def decode_structure_lazily(data: bytes, expected_checksum: str, *, what: str) -> LazyStructure:

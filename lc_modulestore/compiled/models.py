@@ -16,7 +16,6 @@ from lc_modulestore.core.branches import BRANCH_CHOICES, DRAFT_BRANCH, PUBLISHED
 from lc_modulestore.courses.models import BlockFieldData, LearningCoreCourse
 
 
-
 class CompiledStructure(models.Model):
     """
     One split structure document (``structures`` collection), stored compressed.
@@ -51,7 +50,8 @@ class CompiledStructure(models.Model):
         help_text="The course had pinned entity-list rows; the next publish is compiled in full, not incrementally.",
     )
     rebuilt_blocks = models.PositiveIntegerField(
-        default=0, help_text="Block entries built from Learning Core data; the rest were copied from the previous structure."
+        default=0,
+        help_text="Block entries built from Learning Core data; the rest were copied from the previous structure.",
     )
 
     class Meta:
@@ -105,9 +105,7 @@ class CourseIndex(models.Model):
     installed, so a late compile of an older log never wins.
     """
 
-    course = models.OneToOneField(
-        LearningCoreCourse, on_delete=models.CASCADE, primary_key=True, related_name="index"
-    )
+    course = models.OneToOneField(LearningCoreCourse, on_delete=models.CASCADE, primary_key=True, related_name="index")
     objectid = models.CharField(max_length=24, unique=True, help_text="The index's _id, 24 hex chars.")
     published_structure = models.ForeignKey(
         CompiledStructure, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

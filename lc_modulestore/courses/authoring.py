@@ -29,17 +29,24 @@ from openedx_content.models_api import (
     Draft,
     PublishableEntity,
     PublishableEntityVersion,
-    PublishLog,
     Published,
+    PublishLog,
     Section,
     Subsection,
     Unit,
 )
 
+from lc_modulestore.core.branches import DETACHED_BLOCK_TYPES
 from lc_modulestore.core.errors import BlockNotFoundError, BlockShapeError, CourseExistsError, CourseNotFoundError
 from lc_modulestore.core.keys import BlockKey, parse_course_key
-from lc_modulestore.courses.models import BlockContainer, BlockFieldData, CourseAsset, CourseBlock, CourseRoot, LearningCoreCourse
-from lc_modulestore.core.branches import DETACHED_BLOCK_TYPES
+from lc_modulestore.courses.models import (
+    BlockContainer,
+    BlockFieldData,
+    CourseAsset,
+    CourseBlock,
+    CourseRoot,
+    LearningCoreCourse,
+)
 
 XBLOCK_NAMESPACE = "xblock.v1"
 _CODE_RE = re.compile(r"^[\w.-]+\Z")

@@ -22,9 +22,7 @@ from openedx_content.models_api import (
 )
 from openedx_django_lib.fields import case_sensitive_char_field
 
-from lc_modulestore.core.branches import DETACHED_BLOCK_TYPES
 from lc_modulestore.core.extended_json import ExtendedJSONDecoder, ExtendedJSONEncoder
-
 
 
 @Container.register_subclass

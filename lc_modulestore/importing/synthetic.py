@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import quoteattr
 
-from lc_modulestore.core.keys import BlockKey
+from lc_modulestore.core.api import BlockKey
 
 if TYPE_CHECKING:
-    from lc_modulestore.courses.authoring import BlockData
+    from lc_modulestore.api import BlockData
     from lc_modulestore.models_api import LearningCoreCourse
 
 __all__ = [
@@ -57,10 +57,9 @@ _WORDS = (
 
 
 def _blockdata_cls():
-    # Imported lazily: lc_modulestore.courses.authoring imports Django models, and the
-    # generator is also used by code (benchmarks, the OLX writer) that only
-    # wants the shape. Importing it needs configured settings, nothing more.
-    from lc_modulestore.courses.authoring import BlockData
+    # Imported lazily: lc_modulestore.api imports Django models, and the generator also runs as
+    # ``python -m`` (the OLX writer) before Django is set up. Importing it needs configured settings.
+    from lc_modulestore.api import BlockData
 
     return BlockData
 
@@ -216,7 +215,7 @@ def build_synthetic_course(
     from django.db import transaction
     from openedx_content import api as content_api
 
-    from lc_modulestore.courses.authoring import CourseWriter, create_course, publish_course
+    from lc_modulestore.api import CourseWriter, create_course, publish_course
 
     blocks = generate_course_blocks(
         sections=sections, subsections=subsections, units=units, components=components, seed=seed,
@@ -289,7 +288,10 @@ def write_course_olx(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m lc_modulestore.importing.synthetic --out DIR [--shape 2x3x2x4] [--seed N]``: write a synthetic OLX course."""
+    """Write a synthetic OLX course.
+
+    ``python -m lc_modulestore.importing.synthetic --out DIR [--shape 2x3x2x4] [--seed N]``
+    """
     parser = argparse.ArgumentParser(prog="python -m lc_modulestore.importing.synthetic", description=main.__doc__)
     parser.add_argument("--out", required=True, type=Path, help="directory to write the OLX course into")
     parser.add_argument("--shape", default="2x3x2x4", help="SECTIONSxSUBSECTIONSxUNITSxCOMPONENTS")
@@ -301,7 +303,11 @@ def main(argv: list[str] | None = None) -> int:
 
     django.setup()
     blocks = generate_course_blocks(
-        sections=sections, subsections=subsections, units=units, components=components, seed=args.seed,
+        sections=sections,
+        subsections=subsections,
+        units=units,
+        components=components,
+        seed=args.seed,
         with_settings=not args.no_settings,
     )
     write_course_olx(blocks, args.out)

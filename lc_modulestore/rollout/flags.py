@@ -31,10 +31,16 @@ from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 from opaque_keys.edx.locator import CourseLocator
 
-from lc_modulestore.core.errors import InvalidCourseKeyError, LcModulestoreError
+from lc_modulestore.api import InvalidCourseKeyError, LcModulestoreError
 from lc_modulestore.models_api import LearningCoreCourse
-from lc_modulestore.rollout.models import CourseFlagOverride, OrgFlagOverride, VerifyRun
-from lc_modulestore.rollout.models import OVERRIDE_OFF, OVERRIDE_ON, OVERRIDE_UNSET
+from lc_modulestore.rollout.models import (
+    OVERRIDE_OFF,
+    OVERRIDE_ON,
+    OVERRIDE_UNSET,
+    CourseFlagOverride,
+    OrgFlagOverride,
+    VerifyRun,
+)
 
 FLAG_REQUEST_CACHE_NAMESPACE = "lc_modulestore.rollout.flags"
 
@@ -169,8 +175,9 @@ USE_LEARNING_CORE = CourseWaffleFlag("lc_modulestore.use_learning_core", __name_
 # .. toggle_description: For a course still served from split in Mongo, repeat the router's reads on Learning Core,
 #   compare the answers block by block, count every compared read (``ShadowReadCount``) and log + store every
 #   mismatch (``ShadowMismatch`` rows, ``lc_shadow_report``, the course admin). The response is always Mongo's; a
-#   failing Learning Core read is counted, never raised. No effect on courses served from Learning Core. Per course or org like use_learning_core (``lc_flag --shadow``),
-#   with no verify gate: shadowing is how a course earns confidence before the switch. See ADR 0009.
+#   failing Learning Core read is counted, never raised. No effect on courses served from Learning Core. Per course
+#   or org like use_learning_core (``lc_flag --shadow``), with no verify gate: shadowing is how a course earns
+#   confidence before the switch. See ADR 0009.
 # .. toggle_use_cases: temporary, open_edx
 # .. toggle_creation_date: 2026-11-25
 # .. toggle_target_removal_date: None
@@ -321,8 +328,17 @@ def _choice(enabled: bool | None) -> str:
 
 
 def _record_override(
-    model, target: dict[str, Any], label: str, enabled: bool | None, problems: list[str], *,
-    flag: CourseWaffleFlag, force: bool, note: str, changed_by, when: datetime | None,
+    model,
+    target: dict[str, Any],
+    label: str,
+    enabled: bool | None,
+    problems: list[str],
+    *,
+    flag: CourseWaffleFlag,
+    force: bool,
+    note: str,
+    changed_by,
+    when: datetime | None,
 ):
     """
     Append one audited override row, refusing an unverified enable unless forced.
@@ -376,8 +392,16 @@ def set_course_override(
     gated = bool(enabled) and flag.name == USE_LEARNING_CORE.name
     problems = [p for p in [_verify_problem(key)] if p] if gated else []
     return _record_override(
-        CourseFlagOverride, {"course_id": key}, str(key), enabled, problems,
-        flag=flag, force=force, note=note, changed_by=changed_by, when=when,
+        CourseFlagOverride,
+        {"course_id": key},
+        str(key),
+        enabled,
+        problems,
+        flag=flag,
+        force=force,
+        note=note,
+        changed_by=changed_by,
+        when=when,
     )
 
 
@@ -407,8 +431,16 @@ def set_org_override(
         if not keys:
             problems = [f"org {org} has no Learning Core courses"]
     return _record_override(
-        OrgFlagOverride, {"org": org}, f"org {org}", enabled, problems,
-        flag=flag, force=force, note=note, changed_by=changed_by, when=when,
+        OrgFlagOverride,
+        {"org": org},
+        f"org {org}",
+        enabled,
+        problems,
+        flag=flag,
+        force=force,
+        note=note,
+        changed_by=changed_by,
+        when=when,
     )
 
 

@@ -15,9 +15,9 @@ Everything that varies between machines comes from the environment:
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import warnings
-import importlib.util
 from pathlib import Path
 
 import dj_database_url
@@ -136,7 +136,10 @@ YOUTUBE = {
     "TEST_TIMEOUT": 1500,
     "IMAGE_API": "http://img.youtube.com/vi/{youtube_id}/0.jpg",
     "METADATA_URL": "https://www.googleapis.com/youtube/v3/videos/",
-    "TEXT_API": {"url": "video.google.com/timedtext", "params": {"lang": "en", "v": "set_youtube_id_of_11_symbols_here"}},
+    "TEXT_API": {
+        "url": "video.google.com/timedtext",
+        "params": {"lang": "en", "v": "set_youtube_id_of_11_symbols_here"},
+    },
 }
 YOUTUBE_API_KEY = None
 ALL_LANGUAGES = [["en", "English"], ["es", "Spanish"], ["fr", "French"], ["de", "German"], ["zh", "Chinese"]]

@@ -31,9 +31,9 @@ from edx_django_utils.cache import RequestCache
 from opaque_keys.edx.keys import CourseKey
 from pymongo.errors import OperationFailure, PyMongoError
 
+from shim.backends.base import CourseIndexDoc, DefinitionDoc, ReadOnlyBackendMixin, Structure
 from shim.exceptions import HeartbeatFailure, ItemNotFoundError
 from shim.split_types import structure_from_mongo
-from shim.backends.base import CourseIndexDoc, DefinitionDoc, ReadOnlyBackendMixin, Structure
 
 # Datetimes come back tz-aware in UTC, as split configures its client (tz_aware=True).
 CODEC_OPTIONS = CodecOptions(tz_aware=True)

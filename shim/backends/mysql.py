@@ -26,11 +26,10 @@ from opaque_keys.edx.locator import LibraryLocator
 
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, decode_definition, decode_structure
 from lc_modulestore.models_api import CompiledDefinition, CompiledStructure, CourseIndex
-
+from shim.backends.base import CourseIndexDoc, DefinitionDoc, ReadOnlyBackendMixin, Structure
 from shim.caches import StructureCache, course_index_cache
 from shim.exceptions import HeartbeatFailure, ItemNotFoundError
 from shim.split_types import structure_from_mongo
-from shim.backends.base import CourseIndexDoc, DefinitionDoc, ReadOnlyBackendMixin, Structure
 
 log = logging.getLogger(__name__)
 

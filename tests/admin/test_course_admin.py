@@ -9,8 +9,8 @@ from django_celery_results.models import TaskResult
 
 from compiler import api as compiler_api
 from lc_modulestore.api import PUBLISHED_BRANCH
-from lc_modulestore.rollout.api import set_course_override
 from lc_modulestore.models import CourseIndex, ShadowMismatch, ShadowReadCount, VerifyRun
+from lc_modulestore.rollout.api import set_course_override
 from lc_modulestore.tasks import compile_drafts_task
 from tests.compiler.helpers import build_course
 

@@ -18,9 +18,8 @@ import pytest
 from django.db import connection
 
 from lc_modulestore.api import publish_course
-from lc_modulestore.settings.celery import app
 from lc_modulestore.models import CourseIndex
-
+from lc_modulestore.settings.celery import app
 from tests.compiler.helpers import build_course, leaf
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,12 +79,14 @@ def test_a_worker_compiles_each_publish():
     )
     try:
         course, writer = build_course()  # publish → ENTITIES_PUBLISHED on commit → task on Redis → worker
-        assert _wait_for(lambda: CourseIndex.objects.filter(course=course, published_structure__isnull=False).exists()), \
-            "the worker did not compile the first publish"
+        assert _wait_for(
+            lambda: CourseIndex.objects.filter(course=course, published_structure__isnull=False).exists()
+        ), "the worker did not compile the first publish"
         writer.save_block(leaf("html", "p0_0_0_0", text="edited"))
         log = publish_course(course)
-        assert _wait_for(lambda: CourseIndex.objects.filter(
-            course=course, published_structure__publish_log=log).exists()), "the worker did not compile the edit"
+        assert _wait_for(
+            lambda: CourseIndex.objects.filter(course=course, published_structure__publish_log=log).exists()
+        ), "the worker did not compile the edit"
         head = CourseIndex.objects.get(course=course).published_structure
         assert not head.full_compile  # incremental, from the structure the worker compiled before
     finally:

@@ -10,7 +10,6 @@ from django.core.management import CommandError, call_command
 
 from compiler import api
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, create_course
-
 from tests.compiler.helpers import T0, build_course
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,6 @@ from compiler import api, storage
 from lc_modulestore import tasks
 from lc_modulestore.api import PUBLISHED_BRANCH, publish_course
 from lc_modulestore.models import CompiledStructure, CourseIndex
-
 from tests.compiler.helpers import build_course, leaf
 
 

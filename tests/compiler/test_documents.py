@@ -10,9 +10,8 @@ from openedx_content import api as content_api
 from compiler import api, documents, storage
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, publish_course
 from lc_modulestore.models import CompiledDefinition, CompiledStructure, CourseIndex
-
 from tests.compiler.conftest import full_build_bytes, stored_bytes
-from tests.compiler.helpers import K, T0, build_course, leaf
+from tests.compiler.helpers import T0, K, build_course, leaf
 
 pytestmark = pytest.mark.django_db
 
@@ -89,18 +88,33 @@ def test_every_key_and_type_of_structures_definitions_and_index():
         # the detached about block is in the structure but nobody's child
         assert ("about", "overview") in blocks
         assert all(["about", "overview"] not in b["fields"].get("children", []) for b in doc["blocks"])
-        assert blocks[("sequential", "s0_0")]["fields"]["due"] == T0.replace(microsecond=123000) + datetime.timedelta(days=7)
+        assert blocks[("sequential", "s0_0")]["fields"]["due"] == T0.replace(microsecond=123000) + datetime.timedelta(
+            days=7
+        )
         assert blocks[("html", "p0_0_0_0")]["fields"] == {"display_name": "p0_0_0_0"}
         assert blocks[("vertical", "u0_0_0")]["fields"]["children"] == [
-            ["html", "p0_0_0_0"], ["problem", "p0_0_0_1"], ["html", "p0_0_0_2"]]
+            ["html", "p0_0_0_0"],
+            ["problem", "p0_0_0_1"],
+            ["html", "p0_0_0_2"],
+        ]
         assert "children" not in blocks[("html", "p0_0_0_0")]["fields"]
         definition = _definitions(doc)[str(blocks[("html", "p0_0_0_0")]["definition"])]
         assert definition["fields"] == {"data": "<html>p0_0_0_0</html>"}
 
     index = CourseIndex.objects.get(course=course)
     doc = api.course_index_document(index)
-    assert list(doc) == ["_id", "org", "course", "run", "edited_by", "edited_on", "last_update", "versions",
-                         "search_targets", "schema_version"]
+    assert list(doc) == [
+        "_id",
+        "org",
+        "course",
+        "run",
+        "edited_by",
+        "edited_on",
+        "last_update",
+        "versions",
+        "search_targets",
+        "schema_version",
+    ]
     assert (doc["org"], doc["course"], doc["run"]) == ("Org", "C", "R")
     assert isinstance(doc["_id"], ObjectId) and isinstance(doc["edited_by"], int)
     assert isinstance(doc["edited_on"], datetime.datetime) and isinstance(doc["last_update"], datetime.datetime)
@@ -114,18 +128,40 @@ def test_every_key_and_type_of_structures_definitions_and_index():
 
 def test_assets_use_asset_metadata_storable_shape():
     course, writer = build_course()
-    writer.save_asset("images/logo.png", b"\x89PNG...", content_type="image/png", locked=True,
-                      metadata={"thumbnail": "thumb.png", "alt": "Logo"})
+    writer.save_asset(
+        "images/logo.png",
+        b"\x89PNG...",
+        content_type="image/png",
+        locked=True,
+        metadata={"thumbnail": "thumb.png", "alt": "Logo"},
+    )
     api.compile_course(str(course.course_key), branch=PUBLISHED_BRANCH)
     assets = api.structure_document(str(course.course_key))["assets"]
     (asset,) = assets["asset"]
-    assert list(asset) == ["filename", "asset_type", "pathname", "internal_name", "locked", "contenttype",
-                           "thumbnail", "fields", "edit_info"]
+    assert list(asset) == [
+        "filename",
+        "asset_type",
+        "pathname",
+        "internal_name",
+        "locked",
+        "contenttype",
+        "thumbnail",
+        "fields",
+        "edit_info",
+    ]
     assert asset["filename"] == "images_logo.png" and asset["locked"] is True  # the asset key path, as split
     assert asset["contenttype"] == "image/png" and asset["thumbnail"] == "thumb.png"
     assert asset["fields"] == {"alt": "Logo"}
-    assert list(asset["edit_info"]) == ["curr_version", "prev_version", "created_by", "created_by_email",
-                                        "created_on", "edited_by", "edited_by_email", "edited_on"]
+    assert list(asset["edit_info"]) == [
+        "curr_version",
+        "prev_version",
+        "created_by",
+        "created_by_email",
+        "created_on",
+        "edited_by",
+        "edited_by_email",
+        "edited_on",
+    ]
 
 
 def test_asset_filenames_are_asset_key_paths_and_read_back_through_the_store(tmp_path):
@@ -164,10 +200,14 @@ def _block(course, key, branch=PUBLISHED_BRANCH):
 
 def _has_changes(course, key) -> bool:
     """split_draft.has_changes over our documents: draft vs published (source_version or update_version)."""
-    draft = {(b["block_type"], b["block_id"]): b for b in api.structure_document(
-        str(course.course_key), branch=DRAFT_BRANCH)["blocks"]}
-    published = {(b["block_type"], b["block_id"]): b for b in api.structure_document(
-        str(course.course_key), branch=PUBLISHED_BRANCH)["blocks"]}
+    draft = {
+        (b["block_type"], b["block_id"]): b
+        for b in api.structure_document(str(course.course_key), branch=DRAFT_BRANCH)["blocks"]
+    }
+    published = {
+        (b["block_type"], b["block_id"]): b
+        for b in api.structure_document(str(course.course_key), branch=PUBLISHED_BRANCH)["blocks"]
+    }
 
     def version(block):
         info = block["edit_info"]
@@ -243,8 +283,13 @@ def test_update_versions_and_the_subtree_signal_follow_publish_history():
     assert unit3["edit_info"]["subtree_update_version"] == s3
     doc = api.structure_document(str(course.course_key))
     assert doc["previous_version"] == s2 and doc["original_version"] == s1
-    assert doc["_id"] == s3 == documents.structure_id(branch=PUBLISHED_BRANCH,
-                                                      log_uuid=CompiledStructure.objects.get(objectid=str(s3)).publish_log.uuid)
+    assert (
+        doc["_id"]
+        == s3
+        == documents.structure_id(
+            branch=PUBLISHED_BRANCH, log_uuid=CompiledStructure.objects.get(objectid=str(s3)).publish_log.uuid
+        )
+    )
 
 
 def test_definitions_chain_versions_of_one_block():

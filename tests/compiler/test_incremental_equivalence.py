@@ -13,15 +13,15 @@ import datetime
 import itertools
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from openedx_content import api as content_api
 from openedx_content.models_api import Draft
 
 from compiler import api
 from lc_modulestore.api import DRAFT_BRANCH, CourseWriter
-
 from tests.compiler.conftest import full_build_bytes, full_draft_build_bytes, stored_bytes
-from tests.compiler.helpers import K, T0, build_course, container, leaf
+from tests.compiler.helpers import T0, K, build_course, container, leaf
 
 pytestmark = pytest.mark.django_db(transaction=False)
 

@@ -8,9 +8,8 @@ from openedx_content.models_api import PublishableEntityVersion
 from compiler import api, documents
 from lc_modulestore.api import PUBLISHED_BRANCH, publish_course
 from lc_modulestore.models import BlockFieldData
-
 from tests.compiler.conftest import full_build_bytes, stored_bytes
-from tests.compiler.helpers import K, T0, build_course, leaf
+from tests.compiler.helpers import T0, K, build_course, leaf
 
 pytestmark = pytest.mark.django_db
 

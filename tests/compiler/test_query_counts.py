@@ -7,7 +7,6 @@ from openedx_content.models_api import PublishLog
 from compiler import api, snapshot
 from compiler.transform import build_structure
 from lc_modulestore.api import PUBLISHED_BRANCH, LazyStructure, publish_course
-
 from tests.compiler.helpers import K, build_course, container, leaf
 
 pytestmark = pytest.mark.django_db

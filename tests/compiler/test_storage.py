@@ -16,10 +16,8 @@ from openedx_content.models_api import (
 )
 
 from compiler import api, storage
-from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, publish_course
+from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, course_published, publish_course
 from lc_modulestore.models import CompiledDefinition, CompiledStructure, CourseIndex
-from lc_modulestore.api import course_published
-
 from tests.compiler.helpers import build_course, leaf
 
 pytestmark = pytest.mark.django_db
@@ -180,7 +178,9 @@ def test_the_structure_row_holds_exactly_the_encoded_bytes(hex_literal_max, monk
     course, _ = build_course(sections=2, units=2, components=3)
     with CaptureQueriesContext(connection) as queries:
         api.compile_course(str(course.course_key), branch=PUBLISHED_BRANCH)
-    insert = next(q["sql"] for q in queries.captured_queries if "INSERT INTO" in q["sql"] and "compiledstructure" in q["sql"])
+    insert = next(
+        q["sql"] for q in queries.captured_queries if "INSERT INTO" in q["sql"] and "compiledstructure" in q["sql"]
+    )
     if connection.vendor == "mysql":
         assert ("X'" in insert) == (hex_literal_max > 0)
     index = CourseIndex.objects.select_related("published_structure").get(course=course)

@@ -7,10 +7,8 @@ import pytest
 
 from compiler import storage
 from lc_modulestore import tasks
-from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, publish_course
+from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, course_published, publish_course
 from lc_modulestore.models import CourseIndex
-from lc_modulestore.api import course_published
-
 from tests.compiler.helpers import build_course, leaf
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +71,6 @@ def test_draft_events_before_the_course_root_exists_do_not_break_authoring(djang
         writer.save_block(leaf("html", "loose"))
     from compiler.api import compile_drafts_of_package
     from lc_modulestore.api import create_course
-
     from tests.compiler.helpers import T0
 
     empty = create_course("course-v1:Org+Empty+R", title="E", created=T0)

@@ -4,11 +4,10 @@ import pytest
 from shim.backends.mysql import MySQLPersistenceBackend
 from shim.caches import StructureCache
 from shim.store import ReadOnlySplitModuleStore
+from tests.conformance.mongo_mirror import MirroredMongoBackend
 from tests.shim.documents import WRITTEN
 from tests.shim.fixtures import _fresh_caches, backend  # noqa: F401
 from tests.shim.memory_backend import MemoryBackend
-
-from tests.conformance.mongo_mirror import MirroredMongoBackend
 
 
 @pytest.fixture(params=["mysql", "memory", "mongo"])

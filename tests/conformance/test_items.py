@@ -13,8 +13,8 @@ from opaque_keys.edx.keys import CourseKey
 from opaque_keys.edx.locator import BlockUsageLocator, CourseLocator
 
 from shim.enums import ModuleStoreEnum
-from shim.split_types import BlockKey
 from shim.exceptions import InsufficientSpecificationError, ItemNotFoundError
+from shim.split_types import BlockKey
 from tests.shim.courses import build_greek_hero, build_tree
 
 pytestmark = pytest.mark.django_db

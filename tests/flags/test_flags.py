@@ -14,9 +14,18 @@ from edx_django_utils.cache.middleware import RequestCacheMiddleware
 from opaque_keys.edx.keys import CourseKey
 from waffle.models import Flag
 
-from lc_modulestore.rollout.api import FlagChangeRefusedError, USE_LEARNING_CORE, clear_flag_cache, flag_status, set_course_override, set_org_override, use_learning_core, use_learning_core_for
 from lc_modulestore.api import InvalidCourseKeyError, create_course
 from lc_modulestore.models import CourseFlagOverride, OrgFlagOverride, VerifyRun
+from lc_modulestore.rollout.api import (
+    USE_LEARNING_CORE,
+    FlagChangeRefusedError,
+    clear_flag_cache,
+    flag_status,
+    set_course_override,
+    set_org_override,
+    use_learning_core,
+    use_learning_core_for,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -18,10 +18,10 @@ from edx_django_utils.cache import RequestCache
 from opaque_keys.edx.keys import CourseKey
 from xblock.reference.user_service import XBlockUser
 
-from lc_modulestore.importing.synthetic import build_synthetic_course
-from lc_modulestore.rollout.flags import set_course_override, use_learning_core
 from lc_modulestore.importing.olx.api import import_olx
+from lc_modulestore.importing.synthetic import build_synthetic_course
 from lc_modulestore.rollout.api import create_router_modulestore
+from lc_modulestore.rollout.flags import set_course_override, use_learning_core
 from shim import api as shim_api
 from shim.runtime import StaticUserService
 from tests.demo_course import compile_both_branches

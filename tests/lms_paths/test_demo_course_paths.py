@@ -17,10 +17,14 @@ from opaque_keys.edx.keys import CourseKey
 
 from lc_modulestore.importing.olx.api import import_olx
 from tests.demo_course import DEMO_COURSE_KEY, demo_course_dir
-
 from tests.lms_paths.conftest import NOW, enable_and_compile, lms_modulestore
-from tests.lms_paths.lms import collect_block_structure, course_overview_fields, get_course_by_id, path_to_location, \
-    render_student_view
+from tests.lms_paths.lms import (
+    collect_block_structure,
+    course_overview_fields,
+    get_course_by_id,
+    path_to_location,
+    render_student_view,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 KEY = DEMO_COURSE_KEY

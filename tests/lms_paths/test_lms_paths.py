@@ -13,10 +13,15 @@ from webob import Request
 
 from shim.enums import ModuleStoreEnum
 from shim.exceptions import ItemNotFoundError
-
 from tests.lms_paths.conftest import ROUTER, lms_modulestore
-from tests.lms_paths.lms import Http404, collect_block_structure, course_overview_fields, get_course_by_id, path_to_location, \
-    render_student_view
+from tests.lms_paths.lms import (
+    Http404,
+    collect_block_structure,
+    course_overview_fields,
+    get_course_by_id,
+    path_to_location,
+    render_student_view,
+)
 
 pytestmark = pytest.mark.django_db
 UTC = datetime.timezone.utc

@@ -16,7 +16,6 @@ from shim.backends.mongo import MongoBackend
 from shim.exceptions import HeartbeatFailure, ItemNotFoundError, ReadOnlyModuleStoreError
 from shim.split_types import BlockData, BlockKey
 from shim.store import ReadOnlySplitModuleStore
-
 from tests.mongo.split_docs import DRAFT, PUBLISHED, demo_course
 
 UTC = datetime.timezone.utc

@@ -65,9 +65,9 @@ def test_export_is_idempotent_and_moves_heads(mock_db):
     assert _counts(mock_db) == first
     assert first["active_versions"] == 1
 
-    from lc_modulestore.api import CourseWriter
     import datetime
 
+    from lc_modulestore.api import CourseWriter
     from tests.compiler.helpers import T0, leaf
 
     CourseWriter(course, created=T0 + datetime.timedelta(hours=1)).save_block(leaf("html", "p0_0_0_0", text="changed"))

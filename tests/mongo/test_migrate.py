@@ -26,7 +26,6 @@ from openedx_content.models_api import (
 from lc_modulestore.api import BlockKey, CourseExistsError, CourseWriter, create_course
 from lc_modulestore.importing.api import MongoCourseError, migrate_course_from_mongo
 from lc_modulestore.models import BlockFieldData, CourseAsset, CourseBlock, CourseRoot, LearningCoreCourse
-
 from tests.mongo.split_docs import DRAFT, PUBLISHED, SplitCourseDocs, demo_course
 
 pytestmark = pytest.mark.django_db

@@ -18,14 +18,13 @@ from django.conf import settings
 
 from compiler import api as compiler_api
 from compiler.documents import asset_key_path
-from lc_modulestore.importing.synthetic import build_synthetic_course
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, parse_course_key
 from lc_modulestore.importing.api import migrate_course_from_mongo
+from lc_modulestore.importing.olx.api import import_olx
+from lc_modulestore.importing.synthetic import build_synthetic_course
 from lc_modulestore.models import CourseAsset
 from lc_modulestore.rollout.mongo_export.api import collection_names, export_course_to_mongo
-from lc_modulestore.importing.olx.api import import_olx
 from lc_modulestore.rollout.verify import verify_course
-
 from tests.mongo.twins import stores
 
 pytestmark = pytest.mark.django_db

@@ -10,11 +10,15 @@ from django.utils import timezone
 from edx_django_utils.cache import RequestCache
 from opaque_keys.edx.keys import CourseKey
 
-from lc_modulestore.rollout.api import USE_LEARNING_CORE, create_router_modulestore, set_course_override, set_org_override
 from lc_modulestore.models import CourseFlagOverride, OrgFlagOverride
+from lc_modulestore.rollout.api import (
+    USE_LEARNING_CORE,
+    create_router_modulestore,
+    set_course_override,
+    set_org_override,
+)
 from shim.api import ReadOnlyModuleStoreError, ReadOnlySplitModuleStore, RouterModuleStore
 from shim.enums import ModuleStoreEnum
-
 from tests.mongo.twins import CHANGED_BLOCK, diverge, stores, twin_course
 
 pytestmark = pytest.mark.django_db

@@ -8,16 +8,14 @@ import pytest
 from django.core.management import call_command
 from opaque_keys.edx.keys import CourseKey
 
-from lc_modulestore.rollout.api import SHADOW_READS, create_router_modulestore, set_course_override
 from lc_modulestore.models import ShadowMismatch, ShadowReadCount
+from lc_modulestore.rollout.api import SHADOW_READS, create_router_modulestore, set_course_override
 from lc_modulestore.rollout.shadow import (
     record_shadow_read,
     shadow_mismatch_count,
     shadow_read_totals,
     shadow_reads_enabled,
 )
-from shim.api import RouterModuleStore
-
 from tests.mongo.twins import CHANGED_BLOCK, diverge, stores, twin_course
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +28,9 @@ def router(mock_db, tmp_path):
     for key in (A, B):
         diverge(twin_course(str(key), mock_db), f"LC {key.course}")  # an injected mismatch in each course
     lc, mongo = stores(mock_db, tmp_path=tmp_path)
-    return create_router_modulestore(lc_store=lc, mongo_store=mongo, shadow_enabled=shadow_reads_enabled, report=record_shadow_read)
+    return create_router_modulestore(
+        lc_store=lc, mongo_store=mongo, shadow_enabled=shadow_reads_enabled, report=record_shadow_read
+    )
 
 
 def test_shadow_counts_the_injected_mismatch_and_serves_mongo(router, caplog):
@@ -87,7 +87,9 @@ def test_courses_served_from_learning_core_are_not_shadowed(router):
 def test_listing_and_item_reads_of_a_twin_match(mock_db, tmp_path):
     twin_course(str(A), mock_db, sections=2)
     lc, mongo = stores(mock_db, tmp_path=tmp_path)
-    router = create_router_modulestore(lc_store=lc, mongo_store=mongo, shadow_enabled=lambda key: True, report=record_shadow_read)
+    router = create_router_modulestore(
+        lc_store=lc, mongo_store=mongo, shadow_enabled=lambda key: True, report=record_shadow_read
+    )
     router.get_course(A, depth=None)
     router.get_items(A)
     router.get_parent_location(A.make_usage_key(*CHANGED_BLOCK))

@@ -5,14 +5,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from edx_django_utils.cache import RequestCache
 from django.core.management.base import CommandError
+from edx_django_utils.cache import RequestCache
 
 from lc_modulestore.rollout.api import latest_verify_run
 from lc_modulestore.rollout.verify import verify_course
 from shim.backends.mongo import MongoBackend
 from shim.store import ReadOnlySplitModuleStore
-
 from tests.mongo.twins import CHANGED_BLOCK, diverge, stores, twin_course
 
 pytestmark = pytest.mark.django_db

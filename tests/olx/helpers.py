@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.apps import apps
 from openedx_content import api as content_api
-from openedx_content.models_api import ComponentVersionMedia, Container, Draft, Published, PublishableEntityVersion
+from openedx_content.models_api import ComponentVersionMedia, Container, Draft, PublishableEntityVersion, Published
 
 from lc_modulestore.models import BlockFieldData, CourseBlock, LearningCoreCourse
 

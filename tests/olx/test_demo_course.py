@@ -14,10 +14,9 @@ from django.conf import settings
 from lxml import etree
 from openedx_content.models_api import PublishableEntityVersion, PublishLog
 
-from lc_modulestore.models import CourseAsset, CourseBlock
 from lc_modulestore.importing.olx.api import import_olx
+from lc_modulestore.models import CourseAsset, CourseBlock
 from tests.demo_course import DEMO_COURSE_KEY, demo_course_dir
-
 from tests.olx.helpers import course, entity_children, fields, version
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

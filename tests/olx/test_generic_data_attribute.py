@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 
 from lc_modulestore.importing.olx.api import import_olx
-
 from tests.olx.helpers import course, fields
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,6 @@ from django.core.management import CommandError, call_command
 
 from lc_modulestore.core.errors import InvalidCourseKeyError, OlxError
 from lc_modulestore.importing.olx.api import import_olx
-
 from tests.olx.helpers import FIXTURES, row_counts
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,8 @@ import pytest
 from django.core.management import call_command
 from openedx_content.models_api import PublishableEntityVersion, PublishLog, Section, Subsection, Unit
 
-from lc_modulestore.models import BlockContainer, CourseAsset, CourseBlock, CourseRoot
 from lc_modulestore.importing.olx.api import import_olx, read_course_dir
-
+from lc_modulestore.models import BlockContainer, CourseAsset, CourseBlock, CourseRoot
 from tests.olx.helpers import FIXTURES, course, entity_children, fields, olx, version
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,13 @@ import pytest
 from django.core.management import call_command
 from openedx_content.models_api import DraftChangeLog, PublishLog
 
-from lc_modulestore.importing.synthetic import COURSE_ROOT, build_synthetic_course, generate_course_blocks, write_course_olx
 from lc_modulestore.api import BlockKey
+from lc_modulestore.importing.synthetic import (
+    COURSE_ROOT,
+    build_synthetic_course,
+    generate_course_blocks,
+    write_course_olx,
+)
 from lc_modulestore.models import BlockFieldData, CourseBlock, LearningCoreCourse
 from tests.factories import SyntheticCourseFactory
 

@@ -8,7 +8,6 @@ from edx_django_utils.cache import RequestCache
 from shim.backends.mysql import MySQLPersistenceBackend
 from shim.caches import StructureCache
 from shim.store import ReadOnlySplitModuleStore
-
 from tests.shim.documents import WRITTEN
 from tests.shim.memory_backend import MemoryBackend
 

@@ -24,7 +24,6 @@ from lc_modulestore.importing.olx.api import import_olx
 from shim import api as shim_api
 from tests.demo_course import DEMO_COURSE_KEY, compile_both_branches, demo_course_dir
 from tests.olx.helpers import fields as stored_fields
-
 from tests.shim.fixtures import new_request
 from tests.shim.olx_expected import (
     INHERITABLE,

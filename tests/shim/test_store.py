@@ -5,8 +5,8 @@ import datetime
 
 import pytest
 from django.test import override_settings
-from openedx_content.models_api import DraftChangeLog, PublishableEntityVersion, PublishLog
 from opaque_keys.edx.locator import CourseLocator
+from openedx_content.models_api import DraftChangeLog, PublishableEntityVersion, PublishLog
 
 from lc_modulestore.models import CompiledDefinition, CompiledStructure, CourseIndex
 from shim import api
@@ -250,10 +250,10 @@ def test_api_store_strips_keys_by_default(tmp_path):
 
 
 def test_request_cache_middleware_ends_the_request_scope(store):
+    from django.conf import settings
     from django.http import HttpResponse
     from django.test import RequestFactory
     from edx_django_utils.cache.middleware import RequestCacheMiddleware
-    from django.conf import settings
 
     assert "edx_django_utils.cache.middleware.RequestCacheMiddleware" in settings.MIDDLEWARE
     built = build_tree()

@@ -39,14 +39,23 @@ from openedx_content import api as content_api
 from openedx_content.models_api import Container, Draft
 from openedx_django_lib.fields import create_hash_digest
 
-from lc_modulestore.courses.authoring import BlockData, CourseWriter, create_course, publish_course, published_state_matches
-from lc_modulestore.core.blocks import GenericBlock, is_known_block_type, load_block_class
-from lc_modulestore.core.keys import BlockKey, parse_course_key
-from lc_modulestore.core.errors import CourseExistsError
-from lc_modulestore.models_api import CourseAsset, LearningCoreCourse
+from lc_modulestore.api import (
+    BlockData,
+    BlockKey,
+    CourseExistsError,
+    CourseWriter,
+    GenericBlock,
+    create_course,
+    is_known_block_type,
+    load_block_class,
+    parse_course_key,
+    publish_course,
+    published_state_matches,
+)
 from lc_modulestore.importing.mongo.errors import MongoCourseError
 from lc_modulestore.importing.mongo.olx import leaf_olx
 from lc_modulestore.importing.mongo.reader import BranchBlocks, SplitCourse, read_split_course
+from lc_modulestore.models_api import CourseAsset, LearningCoreCourse
 
 _MAX_TITLE = 500
 # Keys of AssetMetadata.to_storable()'s edit_info that CourseAsset keeps in `metadata`.

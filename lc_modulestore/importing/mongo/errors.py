@@ -1,5 +1,5 @@
 """Errors of the split-in-Mongo → Learning Core migration."""
-from lc_modulestore.core.errors import LcModulestoreError
+from lc_modulestore.api import LcModulestoreError
 
 
 class MongoCourseError(LcModulestoreError):

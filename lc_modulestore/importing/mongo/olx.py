@@ -27,8 +27,7 @@ from xblock.core import XBlock, XBlockAside
 from xblock.fields import ScopeIds
 from xblock.runtime import DictKeyValueStore, KvsFieldData, MemoryIdManager, Runtime
 
-from lc_modulestore.core.blocks import GenericBlock, is_known_block_type, load_block_class
-from lc_modulestore.core.keys import BlockKey
+from lc_modulestore.api import BlockKey, GenericBlock, is_known_block_type, load_block_class
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,7 @@ from bson import ObjectId
 from bson.codec_options import CodecOptions
 from opaque_keys.edx.locator import CourseLocator
 
-from lc_modulestore.core.keys import BlockKey
-from lc_modulestore.compiled.models import DRAFT_BRANCH, PUBLISHED_BRANCH
-from lc_modulestore.courses.models import DETACHED_BLOCK_TYPES
+from lc_modulestore.api import DETACHED_BLOCK_TYPES, DRAFT_BRANCH, PUBLISHED_BRANCH, BlockKey
 from lc_modulestore.importing.mongo.errors import MongoCourseError
 
 CODEC_OPTIONS = CodecOptions(tz_aware=True)

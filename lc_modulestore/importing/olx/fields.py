@@ -33,10 +33,15 @@ from xblock.field_data import DictFieldData
 from xblock.fields import Field, Scope, ScopeIds
 from xblock.runtime import IdGenerator, IdReader, Runtime
 
-from lc_modulestore.courses.authoring import BlockData
-from lc_modulestore.core.blocks import GenericBlock, is_known_block_type, load_block_class, storable_value
-from lc_modulestore.core.errors import OlxError
-from lc_modulestore.core.keys import BlockKey
+from lc_modulestore.api import (
+    BlockData,
+    BlockKey,
+    GenericBlock,
+    OlxError,
+    is_known_block_type,
+    load_block_class,
+    storable_value,
+)
 from lc_modulestore.importing.olx.reader import DetachedBlock, OlxCourse, OlxNode
 
 _MAX_TITLE = 500

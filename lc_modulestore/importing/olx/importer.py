@@ -1,5 +1,6 @@
 """
-Writing an OLX course into Learning Core, in one transaction, through :class:`~lc_modulestore.courses.authoring.CourseWriter`.
+Writing an OLX course into Learning Core, in one transaction, through
+:class:`~lc_modulestore.courses.authoring.CourseWriter`.
 
 The published outline ``P`` is what the export's main tree holds; the draft
 outline ``D`` is ``P`` with ``drafts/`` laid over it (a draft block replaces the
@@ -10,6 +11,7 @@ course's published state differs from ``P``, and then ``D`` is written as
 draft-only changes. So importing the same export twice makes no new versions
 and no publish. Blocks that the export no longer has are soft-deleted.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -19,15 +21,22 @@ from pathlib import Path
 
 from django.db import transaction
 from openedx_content import api as content_api
-from openedx_django_lib.fields import create_hash_digest
 from openedx_content.models_api import Container, Draft
+from openedx_django_lib.fields import create_hash_digest
 
-from lc_modulestore.courses.authoring import BlockData, CourseWriter, create_course, publish_course, published_state_matches
-from lc_modulestore.core.errors import OlxError
-from lc_modulestore.core.keys import BlockKey, parse_course_key
-from lc_modulestore.models_api import BlockFieldData, CourseAsset, LearningCoreCourse
+from lc_modulestore.api import (
+    BlockData,
+    BlockKey,
+    CourseWriter,
+    OlxError,
+    create_course,
+    parse_course_key,
+    publish_course,
+    published_state_matches,
+)
 from lc_modulestore.importing.olx.fields import FieldRealizer
 from lc_modulestore.importing.olx.reader import COURSE_ROOT_KEY, OlxCourse, open_course_dir, read_course_dir
+from lc_modulestore.models_api import BlockFieldData, CourseAsset, LearningCoreCourse
 
 #: ``progress(stage, done, total)``: called as blocks and assets are written.
 Progress = Callable[[str, int, int], None]
@@ -97,8 +106,7 @@ def _import(olx: OlxCourse, key, *, publish: bool, now, created_by, report: Prog
     try:
         course = LearningCoreCourse.objects.select_related("learning_package").get(course_key=key)
     except LearningCoreCourse.DoesNotExist:
-        course = create_course(str(key), title=published_tree[-1].title or str(key), created=now,
-                               created_by=created_by)
+        course = create_course(str(key), title=published_tree[-1].title or str(key), created=now, created_by=created_by)
     result = ImportResult(str(key), blocks=len(draft), draft_blocks=len(draft_blocks), assets=len(olx.assets))
     package_id = course.learning_package_id
 
@@ -212,8 +220,9 @@ def _save_assets(olx: OlxCourse, course: LearningCoreCourse, *, now, created_by,
             or current.metadata != asset.metadata
             or current.media.hash_digest != create_hash_digest(data)
         ):
-            writer.save_asset(asset.path, data, content_type=asset.content_type, locked=asset.locked,
-                              metadata=asset.metadata)
+            writer.save_asset(
+                asset.path, data, content_type=asset.content_type, locked=asset.locked, metadata=asset.metadata
+            )
             changed += 1
         if done % 20 == 0 or done == len(olx.assets):
             report("assets", done, len(olx.assets))

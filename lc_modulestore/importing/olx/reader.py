@@ -38,9 +38,7 @@ from lxml import etree
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import UsageKey
 
-from lc_modulestore.core.blocks import GenericBlock, is_known_block_type, load_block_class
-from lc_modulestore.core.errors import OlxError
-from lc_modulestore.core.keys import BlockKey
+from lc_modulestore.api import BlockKey, GenericBlock, OlxError, is_known_block_type, load_block_class
 
 # edx-platform's EDX_XML_PARSER settings; never fetch anything from the network.
 _PARSER_OPTIONS = dict(dtd_validation=False, load_dtd=False, remove_blank_text=True, no_network=True)

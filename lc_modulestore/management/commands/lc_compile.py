@@ -43,7 +43,9 @@ class Command(LcCommand):
         if options["all"]:
             if keys:
                 raise CommandError("Give COURSE_KEYs or --all, not both")
-            keys = [str(k) for k in LearningCoreCourse.objects.order_by("course_key").values_list("course_key", flat=True)]
+            keys = [
+                str(k) for k in LearningCoreCourse.objects.order_by("course_key").values_list("course_key", flat=True)
+            ]
         elif not keys:
             raise CommandError("Give at least one COURSE_KEY, or --all")
         branches = BRANCH_CHOICES[options["branch"]]
@@ -87,9 +89,21 @@ class Command(LcCommand):
         for r in rows:
             mode = "stale" if r.stale else ("full" if r.full else "incremental")
             ratio = f"{r.raw_size / r.stored_size:.1f}x" if r.stored_size else "-"
-            table.append((r.course_key, r.branch.replace("-branch", ""), str(r.log_id), mode, str(r.block_count),
-                          str(r.rebuilt_blocks), str(r.stored_size), str(r.raw_size), ratio, f"{r.ms:.0f}",
-                          str(r.queries)))
+            table.append(
+                (
+                    r.course_key,
+                    r.branch.replace("-branch", ""),
+                    str(r.log_id),
+                    mode,
+                    str(r.block_count),
+                    str(r.rebuilt_blocks),
+                    str(r.stored_size),
+                    str(r.raw_size),
+                    ratio,
+                    f"{r.ms:.0f}",
+                    str(r.queries),
+                )
+            )
         widths = [max(len(row[i]) for row in table) for i in range(len(header))]
         self.stdout.write("")
         for i, row in enumerate(table):

@@ -4,9 +4,9 @@ The demo behind ``make demo``: one course through the whole pipeline, read back 
 from __future__ import annotations
 
 import time
-from html import escape
 from collections import Counter
 from contextlib import contextmanager
+from html import escape
 from pathlib import Path
 
 from django.conf import settings
@@ -14,9 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 from lxml import etree
 
 from compiler import api as compiler_api
-from lc_modulestore.models_api import CompiledStructure, CourseIndex
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, LcModulestoreError
 from lc_modulestore.importing.api import import_olx
+from lc_modulestore.models_api import CompiledStructure, CourseIndex
 from lc_modulestore.rollout.api import (
     USE_LEARNING_CORE,
     clear_flag_cache,
@@ -77,7 +77,8 @@ Examples:
         self.stdout.write(
             f"  blocks: {result.blocks} (created {result.created}, updated {result.updated}, "
             f"unchanged {result.unchanged}, deleted {result.deleted}); drafts-only: {result.draft_blocks}; "
-            f"assets: {result.assets}; published: {'yes, log ' + str(result.publish_log_id) if result.published else 'nothing new'}"
+            f"assets: {result.assets}; "
+            f"published: {'yes, log ' + str(result.publish_log_id) if result.published else 'nothing new'}"
         )
 
         self._step("Compiling split documents (published and draft branches)")
@@ -199,7 +200,9 @@ Examples:
                 except Exception as exc:  # noqa: BLE001 - any block failing outside edx-platform is reported
                     what = f"{child.scope_ids.block_type} {child.location.block_id}"
                     skipped.append(f"{what} ({type(exc).__name__})")
-                    parts.append(f"<div class='lc-demo-not-rendered'>{escape(what)}: needs edx-platform to render</div>")
+                    parts.append(
+                        f"<div class='lc-demo-not-rendered'>{escape(what)}: needs edx-platform to render</div>"
+                    )
             path = Path(html_out) if html_out else Path(settings.VAR_DIR) / "demo" / "unit.html"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(

@@ -6,8 +6,15 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from lc_modulestore.rollout.api import SHADOW_READS, USE_LEARNING_CORE, flag_status, latest_org_override, set_course_override, set_org_override
 from lc_modulestore.api import LcModulestoreError
+from lc_modulestore.rollout.api import (
+    SHADOW_READS,
+    USE_LEARNING_CORE,
+    flag_status,
+    latest_org_override,
+    set_course_override,
+    set_org_override,
+)
 
 
 class Command(BaseCommand):

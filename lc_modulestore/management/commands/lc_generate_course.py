@@ -5,8 +5,8 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
+from lc_modulestore.api import LcModulestoreError
 from lc_modulestore.importing.api import build_synthetic_course, parse_shape
-from lc_modulestore.core.errors import LcModulestoreError
 
 
 class Command(BaseCommand):

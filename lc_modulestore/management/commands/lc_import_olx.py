@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lc_modulestore.core.errors import LcModulestoreError
+from lc_modulestore.api import LcModulestoreError
 from lc_modulestore.importing.olx.api import import_olx
 
 

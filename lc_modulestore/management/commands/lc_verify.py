@@ -5,9 +5,8 @@ from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 from pymongo.errors import PyMongoError
 
-from lc_modulestore.api import LcModulestoreError
+from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, LcModulestoreError
 from lc_modulestore.management.base import LcCommand
-from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH
 from lc_modulestore.rollout.api import verify_course
 
 _BRANCHES = {"published": (PUBLISHED_BRANCH,), "draft": (DRAFT_BRANCH,), "both": (PUBLISHED_BRANCH, DRAFT_BRANCH)}
