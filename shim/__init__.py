@@ -10,5 +10,9 @@ documents → **backend** → **store** → **XBlocks**:
   :mod:`shim.matching` hold its structure walks and query language;
 * :mod:`shim.runtime`: XBlocks, their field data and inheritance, LMS services.
 
+It sits beside the compiler and the importers and imports neither; it reads the app's lower rooms only
+through ``lc_modulestore.api`` / ``lc_modulestore.models_api`` and knows no flags (``rollout`` wires its
+router to them). :mod:`shim.api` is its face.
+
 Import from :mod:`shim.api`.
 """
