@@ -73,7 +73,7 @@ def test_a_worker_compiles_each_publish():
         "DJANGO_SETTINGS_MODULE": "lc_modulestore.settings",
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "lc_modulestore", "worker", "--pool=solo", "-Q", queue,
+        [sys.executable, "-m", "celery", "-A", "lc_modulestore.settings.celery", "worker", "--pool=solo", "-Q", queue,
          "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
