@@ -19,7 +19,13 @@ neither memory nor a traceback. The settings (ADR 0023):
 ``LC_MODULESTORE_OLX_MAX_XML_DEPTH``
     element nesting of one XML file (default 100; lxml's own ceiling is 256);
 ``LC_MODULESTORE_OLX_MAX_TREE_DEPTH``
-    block nesting of the outline, pointer files included (default 40; real courses nest under 15).
+    levels of block nesting, the course being level 1 and pointer files included (default 10).
+    Real courses nest at most 7-8 levels (course, chapter, sequential, vertical,
+    split_test, vertical, problem). The default is what the embedded SQLite can
+    publish: openedx-core's publish crawls dependencies with one more nested
+    subquery per level, and at 11 levels SQLite fails with "parser stack
+    overflow" (measured with openedx-core 1.15.2; MariaDB published 16 levels).
+    Raise it on MariaDB if a course needs it.
 """
 from __future__ import annotations
 
@@ -37,7 +43,7 @@ _DEFAULTS = {
     "max_file_bytes": ("LC_MODULESTORE_OLX_MAX_FILE_BYTES", 16 * 1024**2),
     "max_asset_bytes": ("LC_MODULESTORE_OLX_MAX_ASSET_BYTES", Media.MAX_FILE_SIZE),
     "max_xml_depth": ("LC_MODULESTORE_OLX_MAX_XML_DEPTH", 100),
-    "max_tree_depth": ("LC_MODULESTORE_OLX_MAX_TREE_DEPTH", 40),
+    "max_tree_depth": ("LC_MODULESTORE_OLX_MAX_TREE_DEPTH", 10),
 }
 
 
