@@ -156,15 +156,17 @@ def test_rolled_back_import_leaves_no_media_file(tmp_path, now, monkeypatch, set
     course_dir = export(tmp_path)
     (course_dir / "static" / "b.txt").write_text("a second asset")
     real_save = CourseWriter.save_asset
-    calls = []
+    calls: list[str] = []
+    written: list = []
 
     def fail_on_second(self, path, *args, **kwargs):
         calls.append(path)
         if len(calls) == 2:
+            written.extend(p for p in media.rglob("*") if p.is_file())
             raise OlxError("storage failed", file=f"static/{path}")
         return real_save(self, path, *args, **kwargs)
 
     monkeypatch.setattr(CourseWriter, "save_asset", fail_on_second)
     refused(course_dir, now)
-    assert len(calls) == 2  # the first asset's file was written, then the import rolled back
+    assert len(calls) == 2 and len(written) == 1  # the first asset's file was written, then the import rolled back
     assert [p for p in media.rglob("*") if p.is_file()] == []
