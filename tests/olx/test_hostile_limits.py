@@ -13,6 +13,7 @@ import os
 
 import pytest
 from django.test import override_settings
+from openedx_content.applets.media.models import get_storage
 
 from lc_modulestore.core.errors import OlxError
 from lc_modulestore.courses.authoring import CourseWriter
@@ -149,10 +150,18 @@ def test_tree_depth_is_a_setting(tmp_path, now):
     assert "nested deeper than 6 blocks" in str(error) and error.line == 4
 
 
-def test_rolled_back_import_leaves_no_media_file(tmp_path, now, monkeypatch, settings):
-    media = tmp_path / "media"
+@pytest.fixture
+def media(tmp_path, settings):
+    """The media storage in ``tmp_path`` (openedx-core caches its storage: cleared before and after)."""
+    location = tmp_path / "media"
     settings.OPENEDX_LEARNING = {"MEDIA": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                                           "OPTIONS": {"location": str(media)}}}
+                                           "OPTIONS": {"location": str(location)}}}
+    get_storage.cache_clear()
+    yield location
+    get_storage.cache_clear()
+
+
+def test_rolled_back_import_leaves_no_media_file(tmp_path, now, monkeypatch, media):
     course_dir = export(tmp_path)
     (course_dir / "static" / "b.txt").write_text("a second asset")
     real_save = CourseWriter.save_asset
