@@ -179,3 +179,25 @@ def test_rolled_back_import_leaves_no_media_file(tmp_path, now, monkeypatch, med
     refused(course_dir, now)
     assert len(calls) == 2 and len(written) == 1  # the first asset's file was written, then the import rolled back
     assert [p for p in media.rglob("*") if p.is_file()] == []
+
+
+def test_unchanged_static_files_are_hashed_in_chunks_not_read_whole(tmp_path, now, monkeypatch, media):
+    from openedx_django_lib.fields import create_hash_digest
+
+    from lc_modulestore.importing.olx.paths import media_digest
+
+    course_dir = export(tmp_path)
+    big = course_dir / "static" / "big.bin"
+    big.write_bytes(os.urandom(3_000_000))
+    assert media_digest(big) == create_hash_digest(big.read_bytes())
+    import_olx(course_dir, KEY, publish=True, created=now)
+    read_whole: list[str] = []
+    real = type(big).read_bytes
+
+    def spy(self):
+        read_whole.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(type(big), "read_bytes", spy)
+    result = import_olx(course_dir, KEY, publish=True, created=now)
+    assert result.assets_changed == 0 and read_whole == []

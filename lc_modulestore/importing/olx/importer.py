@@ -22,7 +22,6 @@ from pathlib import Path
 from django.db import transaction
 from openedx_content import api as content_api
 from openedx_content.models_api import Container, Draft
-from openedx_django_lib.fields import create_hash_digest
 
 from lc_modulestore.api import (
     BlockData,
@@ -36,6 +35,7 @@ from lc_modulestore.api import (
 )
 from lc_modulestore.importing.olx.fields import FieldRealizer
 from lc_modulestore.importing.olx.guards import MediaJournal, course_import_lock
+from lc_modulestore.importing.olx.paths import media_digest
 from lc_modulestore.importing.olx.reader import COURSE_ROOT_KEY, OlxCourse, open_course_dir, read_course_dir
 from lc_modulestore.models_api import BlockFieldData, CourseAsset, LearningCoreCourse
 
@@ -221,17 +221,17 @@ def _save_assets(
     existing = {a.path: a for a in assets}
     changed = 0
     for done, asset in enumerate(olx.assets, 1):
-        data = asset.file.read_bytes()
         current = existing.pop(asset.path, None)
         if (
             current is None
             or current.content_type != asset.content_type
             or current.locked != asset.locked
             or current.metadata != asset.metadata
-            or current.media.hash_digest != create_hash_digest(data)
+            or current.media.hash_digest != media_digest(asset.file)  # streamed: unchanged files are not read whole
         ):
             saved = writer.save_asset(
-                asset.path, data, content_type=asset.content_type, locked=asset.locked, metadata=asset.metadata
+                asset.path, asset.file.read_bytes(), content_type=asset.content_type, locked=asset.locked,
+                metadata=asset.metadata,
             )
             journal.record(saved.media)
             changed += 1

@@ -24,6 +24,7 @@ open through its resources filesystem) is refused too.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import tarfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -208,6 +209,16 @@ class ExportRoot:
         return size
 
 
+def media_digest(path: Path) -> str:
+    """
+    openedx-core's ``create_hash_digest`` of a file's bytes (BLAKE2b, 20 bytes), read in chunks.
+
+    An unchanged static file is recognised without reading it whole into memory.
+    """
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=20)).hexdigest()
+
+
 def check_archive_members(archive: tarfile.TarFile, archive_path: Path, limits: OlxLimits) -> None:
     """
     Check an archive's member headers before anything is extracted.
@@ -254,4 +265,4 @@ def check_archive_members(archive: tarfile.TarFile, archive_path: Path, limits: 
             )
 
 
-__all__ = ["ExportRoot", "check_archive_members"]
+__all__ = ["ExportRoot", "check_archive_members", "media_digest"]
