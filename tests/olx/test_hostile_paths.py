@@ -195,3 +195,16 @@ def test_the_base_course_imports(tmp_path, now):
     import_olx(course_dir, KEY, publish=True, created=now)
     assert "Hello from the base course" in olx(course(KEY), "html", "h1")
     import_olx(archive(course_dir, tmp_path / "base.tar.gz"), KEY, publish=True, created=now)
+
+
+def test_colon_url_names_still_resolve_both_ways(tmp_path, now):
+    """``a:b`` is ``vertical/a/b.xml`` or, as some exports write it, ``vertical/a:b.xml``: both stay allowed."""
+    course_dir = export(tmp_path)
+    (course_dir / "sequential" / "s1.xml").write_text(
+        '<sequential>\n  <vertical url_name="v1"/>\n  <vertical url_name="a:b"/>\n  <vertical url_name="c:d"/>\n'
+        "</sequential>\n")
+    (course_dir / "vertical" / "a").mkdir()
+    (course_dir / "vertical" / "a" / "b.xml").write_text('<vertical display_name="mapped"/>')
+    (course_dir / "vertical" / "c:d.xml").write_text('<vertical display_name="raw"/>')
+    result = import_olx(course_dir, KEY, created=now)
+    assert result.blocks == 8
