@@ -46,7 +46,12 @@ from xblock.fields import Reference, ReferenceList, ReferenceValueDict, Scope, S
 from xblock.reference.user_service import UserService, XBlockUser
 from xblock.runtime import MemoryIdManager, Runtime
 
-from lc_modulestore.api import INHERITABLE_FIELD_NAMES, load_block_class, load_error_block_class
+from lc_modulestore.api import (
+    INHERITABLE_FIELD_NAMES,
+    InvalidCourseKeyError,
+    load_block_class,
+    load_error_block_class,
+)
 from shim import outline
 from shim.exceptions import ItemNotFoundError
 from shim.split_types import BlockData, BlockKey
@@ -334,7 +339,9 @@ class CourseRuntime(Runtime):
         root = fs_root or settings.LC_MODULESTORE_FS_ROOT
         parts = [course_key.org, course_key.course, course_key.run] if course_key.org else [str(entry.version_guid)]
         parts = [str(p) for p in parts]
-        path = os.path.join(root, *parts)
+        path = os.path.realpath(os.path.join(root, *parts))
+        if not path.startswith(os.path.join(os.path.realpath(root), "")):  # course-v1:..+..+x (issue 17)
+            raise InvalidCourseKeyError(f"{course_key}: its resources folder {path} is outside LC_MODULESTORE_FS_ROOT")
         os.makedirs(path, exist_ok=True)
         self.resources_fs = OSFS(path)
 

@@ -22,7 +22,6 @@ from pathlib import Path
 from django.db import transaction
 from openedx_content import api as content_api
 from openedx_content.models_api import Container, Draft
-from openedx_django_lib.fields import create_hash_digest
 
 from lc_modulestore.api import (
     BlockData,
@@ -35,6 +34,8 @@ from lc_modulestore.api import (
     published_state_matches,
 )
 from lc_modulestore.importing.olx.fields import FieldRealizer
+from lc_modulestore.importing.olx.guards import MediaJournal, course_import_lock
+from lc_modulestore.importing.olx.paths import media_digest
 from lc_modulestore.importing.olx.reader import COURSE_ROOT_KEY, OlxCourse, open_course_dir, read_course_dir
 from lc_modulestore.models_api import BlockFieldData, CourseAsset, LearningCoreCourse
 
@@ -74,25 +75,32 @@ def import_olx(
     Creates the course if it does not exist, otherwise updates it in place. All
     or nothing: any error (:class:`~lc_modulestore.core.errors.OlxError` naming the
     file and line, or another :class:`~lc_modulestore.core.errors.LcModulestoreError`)
-    leaves the database as it was.
+    leaves the database as it was, and removes the media files it wrote. A
+    second import of a course while one runs is refused
+    (:class:`~lc_modulestore.importing.olx.guards.ImportRunningError`).
     """
     key = parse_course_key(course_key)
     now = created or datetime.datetime.now(tz=datetime.timezone.utc)
     report = progress or (lambda stage, done, total: None)
-    with open_course_dir(path) as course_dir:
+    journal = MediaJournal()
+    with course_import_lock(str(key)), open_course_dir(path) as course_dir:
         report("read", 0, 1)
         olx = read_course_dir(course_dir)
         report("read", 1, 1)
         try:
             with transaction.atomic():
-                return _import(olx, key, publish=publish, now=now, created_by=created_by, report=report)
+                return _import(olx, key, publish=publish, now=now, created_by=created_by, report=report,
+                               journal=journal)
         except BaseException:
             # openedx-core caches ContainerType rows per class; a rollback may have removed one.
             Container.reset_cache()
+            journal.remove_orphans()  # files whose Media rows the rollback removed
             raise
 
 
-def _import(olx: OlxCourse, key, *, publish: bool, now, created_by, report: Progress) -> ImportResult:
+def _import(
+    olx: OlxCourse, key, *, publish: bool, now, created_by, report: Progress, journal: MediaJournal
+) -> ImportResult:
     realizer = FieldRealizer(olx, key, known_video_ids=_known_video_ids(key))
     try:
         published_tree = [realizer.block_data(node) for node in olx.blocks()]
@@ -137,7 +145,7 @@ def _import(olx: OlxCourse, key, *, publish: bool, now, created_by, report: Prog
     draft_keys = {data.key for data in draft}
     result.unchanged = len(draft_keys - versioned)
     result.deleted = len(live_before - draft_keys)
-    result.assets_changed = _save_assets(olx, course, now=now, created_by=created_by, report=report)
+    result.assets_changed = _save_assets(olx, course, now=now, created_by=created_by, report=report, journal=journal)
     if olx.wiki_slug and course.wiki_slug != olx.wiki_slug:
         course.wiki_slug = olx.wiki_slug
         course.save(update_fields=["wiki_slug"])
@@ -204,25 +212,28 @@ def _delete_missing(writer: CourseWriter, course: LearningCoreCourse, wanted: se
         writer.delete_block(block_key)
 
 
-def _save_assets(olx: OlxCourse, course: LearningCoreCourse, *, now, created_by, report: Progress) -> int:
+def _save_assets(
+    olx: OlxCourse, course: LearningCoreCourse, *, now, created_by, report: Progress, journal: MediaJournal
+) -> int:
     """Store static/ files as Media with their asset metadata; drop assets the export no longer has."""
     writer = CourseWriter(course, created=now, created_by=created_by)
     assets = CourseAsset.objects.filter(course=course, asset_type="asset").select_related("media")
     existing = {a.path: a for a in assets}
     changed = 0
     for done, asset in enumerate(olx.assets, 1):
-        data = asset.file.read_bytes()
         current = existing.pop(asset.path, None)
         if (
             current is None
             or current.content_type != asset.content_type
             or current.locked != asset.locked
             or current.metadata != asset.metadata
-            or current.media.hash_digest != create_hash_digest(data)
+            or current.media.hash_digest != media_digest(asset.file)  # streamed: unchanged files are not read whole
         ):
-            writer.save_asset(
-                asset.path, data, content_type=asset.content_type, locked=asset.locked, metadata=asset.metadata
+            saved = writer.save_asset(
+                asset.path, asset.file.read_bytes(), content_type=asset.content_type, locked=asset.locked,
+                metadata=asset.metadata,
             )
+            journal.record(saved.media)
             changed += 1
         if done % 20 == 0 or done == len(olx.assets):
             report("assets", done, len(olx.assets))

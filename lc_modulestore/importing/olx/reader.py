@@ -26,10 +26,7 @@ import hashlib
 import json
 import mimetypes
 import re
-import tarfile
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +36,10 @@ from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import UsageKey
 
 from lc_modulestore.api import BlockKey, GenericBlock, OlxError, is_known_block_type, load_block_class
+from lc_modulestore.importing.olx.archive import open_course_dir
+from lc_modulestore.importing.olx.limits import MAX_NAME_LENGTH, OlxLimits
+from lc_modulestore.importing.olx.paths import ExportRoot
+from lc_modulestore.importing.olx.shapes import check_assets_metadata, check_course_policy, check_grading_policy
 
 # edx-platform's EDX_XML_PARSER settings; never fetch anything from the network.
 _PARSER_OPTIONS = dict(dtd_validation=False, load_dtd=False, remove_blank_text=True, no_network=True)
@@ -137,25 +138,40 @@ def _relative(path: Path, course_dir: Path) -> str:
         return str(path)
 
 
-def parse_xml_file(path: Path, course_dir: Path) -> etree._Element:
-    """Parse one XML file; malformed XML raises OlxError with file and line."""
+def parse_xml_file(path: Path, course_dir: Path, *, root: ExportRoot | None = None) -> etree._Element:
+    """
+    Parse one XML file; malformed XML (bad UTF-8 included) raises OlxError with file and line.
+
+    The file is read through ``root`` (size-limited, links checked) and its
+    element nesting held to ``LC_MODULESTORE_OLX_MAX_XML_DEPTH``.
+    """
+    root = root or ExportRoot(course_dir)
+    data = root.read_bytes(path)
     try:
-        with open(path, "rb") as handle:
-            return etree.parse(handle, parser=etree.XMLParser(**_PARSER_OPTIONS)).getroot()
+        element = etree.fromstring(data, parser=etree.XMLParser(**_PARSER_OPTIONS))
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
-        raise OlxError(f"malformed XML: {exc.msg}", file=_relative(path, course_dir), line=line) from None
-    except OSError as exc:
-        raise OlxError(f"cannot read: {exc.strerror}", file=_relative(path, course_dir)) from None
+        raise OlxError(f"malformed XML: {exc.msg}", file=root.display(path), line=line) from None
+    _check_xml_depth(element, root.display(path), root.limits.max_xml_depth)
+    return element
 
 
-def _load_json(path: Path, course_dir: Path) -> Any:
+def _check_xml_depth(element: etree._Element, file: str, limit: int) -> None:
+    depth = 0
+    for event, node in etree.iterwalk(element, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > limit:
+            raise OlxError(
+                f"elements nest deeper than {limit} levels ({OlxLimits.setting_name('max_xml_depth')})",
+                file=file, line=node.sourceline,
+            )
+
+
+def _load_json(path: Path, root: ExportRoot) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(root.read_text(path))
     except json.JSONDecodeError as exc:
-        raise OlxError(f"malformed JSON: {exc.msg}", file=_relative(path, course_dir), line=exc.lineno) from None
-    except UnicodeDecodeError as exc:
-        raise OlxError(f"not UTF-8: {exc.reason}", file=_relative(path, course_dir)) from None
+        raise OlxError(f"malformed JSON: {exc.msg}", file=root.display(path), line=exc.lineno) from None
 
 
 def is_pointer_tag(element: etree._Element) -> bool:
@@ -172,21 +188,42 @@ def _is_block_element(element: Any) -> bool:
 class _TreeReader:
     """Reads one outline (published or drafts/) with pointer resolution and the duplicate/cycle checks."""
 
-    def __init__(self, course_dir: Path, search_dirs: list[Path]) -> None:
-        self.course_dir = course_dir
+    def __init__(self, root: ExportRoot, search_dirs: list[Path]) -> None:
+        self.root = root
+        self.course_dir = root.course_dir
         self.search_dirs = search_dirs
         self.seen: dict[BlockKey, OlxNode] = {}
+        # Where each block was named (its pointer, or its inline element): a duplicate names both places.
+        self.named_at: dict[BlockKey, tuple[Path, int | None]] = {}
 
     def where(self, file: Path, line: int | None) -> dict[str, Any]:
         return {"file": _relative(file, self.course_dir), "line": line}
 
-    def pointer_target(self, tag: str, url_name: str) -> Path | None:
+    def pointer_target(self, tag: str, url_name: str, file: Path, line: int | None) -> Path | None:
         for base in self.search_dirs:
             for name in dict.fromkeys((url_name.replace(":", "/"), url_name)):
-                candidate = base / tag / f"{name}.xml"
+                candidate = self.root.join(
+                    tag, f"{name}.xml", base=base, referrer=file, line=line, attribute="url_name", value=url_name
+                )
                 if candidate.is_file():
                     return candidate
         return None
+
+    def _check_name(self, tag: str, url_name: str, file: Path, line: int | None) -> None:
+        if len(url_name) > MAX_NAME_LENGTH:
+            raise OlxError(
+                f"<{tag}> url_name is {len(url_name)} characters long; at most {MAX_NAME_LENGTH} are stored",
+                **self.where(file, line),
+            )
+
+    def _check_depth(self, key: BlockKey, ancestors: tuple[BlockKey, ...], file: Path, line: int | None) -> None:
+        limit = self.root.limits.max_tree_depth
+        if len(ancestors) >= limit:
+            raise OlxError(
+                f"{key.type}/{key.id} is nested deeper than {limit} blocks, pointer files included "
+                f"({OlxLimits.setting_name('max_tree_depth')})",
+                **self.where(file, line),
+            )
 
     def read(
         self, element: etree._Element, file: Path, *, parent: BlockKey | None, ancestors: tuple[BlockKey, ...],
@@ -197,18 +234,22 @@ class _TreeReader:
         """
         tag = element.tag
         line = element.sourceline
+        named_at = (file, line)
         if is_pointer_tag(element) and not definition:
             url_name = element.get("url_name")
             key = BlockKey(tag, url_name)
+            self._check_name(tag, url_name, file, line)
             self._check_cycle(key, ancestors, file, line)
-            target = self.pointer_target(tag, url_name)
+            self._check_depth(key, ancestors, file, line)
+            self._check_duplicate(key, file, line)
+            target = self.pointer_target(tag, url_name, file, line)
             if target is None:
                 raise OlxError(
                     f"<{tag} url_name={url_name!r}> points to {tag}/{url_name.replace(':', '/')}.xml, which does "
                     "not exist",
                     **self.where(file, line),
                 )
-            target_root = parse_xml_file(target, self.course_dir)
+            target_root = parse_xml_file(target, self.course_dir, root=self.root)
             if target_root.tag != tag:
                 raise OlxError(
                     f"expected a <{tag}> root element (pointed to from {_relative(file, self.course_dir)}), "
@@ -222,19 +263,14 @@ class _TreeReader:
             element = _copy_element(element)
             url_name = element.attrib.pop("url_name", None) or _fallback_id(element, parent, position)
             key = BlockKey(tag, url_name)
+            self._check_name(tag, url_name, file, line)
             self._check_cycle(key, ancestors, file, line)
-        if key in self.seen:
-            first = self.seen[key]
-            raise OlxError(
-                f"duplicate url_name {url_name!r} for block type {tag!r} (first defined in "
-                f"{_relative(first.file, self.course_dir)}"
-                + (f", line {first.line}" if first.line else "")
-                + ")",
-                **self.where(file, line),
-            )
+            self._check_depth(key, ancestors, file, line)
+            self._check_duplicate(key, file, line)
         base_dir = self.search_dirs[0] if file.is_relative_to(self.search_dirs[0]) else self.course_dir
         node = OlxNode(key=key, element=element, file=file, line=line, base_dir=base_dir)
         self.seen[key] = node
+        self.named_at[key] = named_at
         if tag == "html" and element.get("filename"):
             node.html_file = self._html_file(element.get("filename"), file, line)
         child_elements = _block_children(element)
@@ -253,11 +289,31 @@ class _TreeReader:
             chain = " → ".join(f"{k.type}/{k.id}" for k in ancestors[ancestors.index(key):] + (key,))
             raise OlxError(f"cycle in the course outline: {chain}", **self.where(file, line))
 
+    def _check_duplicate(self, key: BlockKey, file: Path, line: int | None) -> None:
+        """A second block of the same key: the error names this (second) place and the first one."""
+        if key not in self.seen:
+            return
+        first = self.seen[key]
+        first_file, first_line = self.named_at.get(key, (first.file, first.line))
+        defined = "" if first_file == first.file else f", defined in {_relative(first.file, self.course_dir)}"
+        raise OlxError(
+            f"duplicate url_name {key.id!r} for block type {key.type!r} (first named in "
+            f"{_relative(first_file, self.course_dir)}"
+            + (f", line {first_line}" if first_line else "")
+            + defined
+            + ")",
+            **self.where(file, line),
+        )
+
     def _html_file(self, filename: str, file: Path, line: int | None) -> Path:
         name = filename.replace(":", "/")
         for base in self.search_dirs:
-            for candidate in (base / "html" / f"{name}.html", base / "html" / name, base / name):
+            for parts in (("html", f"{name}.html"), ("html", name), (name,)):
+                candidate = self.root.join(
+                    *parts, base=base, referrer=file, line=line, attribute="filename", value=filename
+                )
                 if candidate.is_file():
+                    self.root.read_text(candidate)  # bad UTF-8 names the .html file, not its pointer
                     return candidate
         raise OlxError(
             f"<html filename={filename!r}> points to html/{name}.html, which does not exist", **self.where(file, line)
@@ -313,43 +369,38 @@ def _block_children(element: etree._Element) -> list[etree._Element] | None:
     return [child for child in elements if child.tag not in skip]
 
 
-def _read_policy(course_dir: Path, url_name: str) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
-    folder = course_dir / "policies" / url_name
+def _read_policy(
+    root: ExportRoot, url_name: str, line: int | None
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
+    folder = root.join("policies", url_name, referrer="course.xml", line=line, attribute="url_name", value=url_name)
     policy: dict[str, dict[str, Any]] = {}
     grading: dict[str, Any] | None = None
     if (folder / "policy.json").is_file():
-        loaded = _load_json(folder / "policy.json", course_dir)
+        loaded = _load_json(folder / "policy.json", root)
         if not isinstance(loaded, dict) or not all(isinstance(v, dict) for v in loaded.values()):
             raise OlxError(
                 'policy.json must map "<block_type>/<url_name>" to objects',
-                file=_relative(folder / "policy.json", course_dir),
+                file=root.display(folder / "policy.json"),
             )
+        check_course_policy(loaded.get(f"course/{url_name}", {}), file=root.display(folder / "policy.json"))
         policy = loaded
     if (folder / "grading_policy.json").is_file():
-        grading = _load_json(folder / "grading_policy.json", course_dir)
-        if not isinstance(grading, dict):
-            raise OlxError("grading_policy.json must be an object", file=_relative(folder / "grading_policy.json",
-                                                                                  course_dir))
+        grading = _load_json(folder / "grading_policy.json", root)
+        check_grading_policy(grading, file=root.display(folder / "grading_policy.json"))
     return policy, grading
 
 
-def _read_text(path: Path, course_dir: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise OlxError(f"not UTF-8: {exc.reason}", file=_relative(path, course_dir)) from None
-
-
-def _read_detached(course_dir: Path) -> list[DetachedBlock]:
+def _read_detached(root: ExportRoot) -> list[DetachedBlock]:
     detached: list[DetachedBlock] = []
     for folder, block_type in (("about", "about"), ("info", "course_info"), ("tabs", "static_tab")):
-        for path in sorted((course_dir / folder).glob("*.html")):
-            block = DetachedBlock(BlockKey(block_type, path.stem), _read_text(path, course_dir), path)
+        for path in root.listing(root.course_dir / folder, suffix=".html"):
+            block = DetachedBlock(BlockKey(block_type, path.stem), root.read_text(path), path)
             items_file = path.with_name(f"{path.stem}.items.json")
             if block_type == "course_info" and items_file.is_file():
-                items = _load_json(items_file, course_dir)
+                root.check_listed(items_file)
+                items = _load_json(items_file, root)
                 if not isinstance(items, list):
-                    raise OlxError("must be a JSON list of updates", file=_relative(items_file, course_dir))
+                    raise OlxError("must be a JSON list of updates", file=root.display(items_file))
                 block.items = items
             detached.append(block)
     return detached
@@ -360,18 +411,22 @@ def asset_name(path: str) -> str:
     return _ASSET_NAME_INVALID.sub("_", path.replace("/", "_"))
 
 
-def _read_assets(course_dir: Path) -> list[AssetFile]:
+def _read_assets(root: ExportRoot) -> list[AssetFile]:
+    course_dir = root.course_dir
     static = course_dir / "static"
     if not static.is_dir():
         return []
     metadata: dict[str, Any] = {}
     if (course_dir / "policies" / "assets.json").is_file():
-        metadata = _load_json(course_dir / "policies" / "assets.json", course_dir)
-        if not isinstance(metadata, dict):
-            raise OlxError("assets.json must be an object", file="policies/assets.json")
+        metadata = _load_json(course_dir / "policies" / "assets.json", root)
+        check_assets_metadata(metadata, file="policies/assets.json")
     assets = []
-    for file in sorted(p for p in static.rglob("*") if p.is_file()):
+    for file in root.walk(static):
         path = file.relative_to(static).as_posix()
+        if len(path) > MAX_NAME_LENGTH:
+            raise OlxError(f"static path is {len(path)} characters long; at most {MAX_NAME_LENGTH} are stored",
+                           file=root.display(file))
+        root.check_asset_size(file)
         meta = metadata.get(asset_name(path)) or metadata.get(path) or {}
         content_type = meta.get("contentType") or mimetypes.guess_type(path)[0] or "application/octet-stream"
         assets.append(AssetFile(path, file, content_type, bool(meta.get("locked", False)), dict(meta)))
@@ -387,7 +442,7 @@ def _parent_key(parent_url: str, file: Path, line: int | None, course_dir: Path)
     return BlockKey(usage.block_type, usage.block_id)
 
 
-def _read_drafts(course_dir: Path) -> list[DraftRoot]:
+def _read_drafts(root: ExportRoot) -> list[DraftRoot]:
     """
     The draft roots of ``drafts/``: files naming a ``parent_url``, read with their draft descendants.
 
@@ -395,12 +450,13 @@ def _read_drafts(course_dir: Path) -> list[DraftRoot]:
     tree's files. Some exports also give draft children a ``parent_url``; a
     file already read as a descendant of another draft root is not a root.
     """
+    course_dir = root.course_dir
     drafts_dir = course_dir / "drafts"
     if not drafts_dir.is_dir():
         return []
     candidates: list[tuple[Path, etree._Element, BlockKey, int]] = []
-    for path in sorted(drafts_dir.rglob("*.xml")):
-        element = parse_xml_file(path, course_dir)
+    for path in root.walk(drafts_dir, pattern=".xml"):
+        element = parse_xml_file(path, course_dir, root=root)
         parent_url = element.get("parent_url") or element.get("parent_sequential_url")
         if not parent_url:
             continue  # a draft child, read through its parent's pointer
@@ -420,7 +476,7 @@ def _read_drafts(course_dir: Path) -> list[DraftRoot]:
         candidates.append((path, element, parent, index))
     root_keys = {BlockKey(element.tag, element.get("url_name")) for _, element, _, _ in candidates}
     candidates.sort(key=lambda c: c[2] in root_keys)  # roots under published parents first
-    reader = _TreeReader(course_dir, [drafts_dir, course_dir])
+    reader = _TreeReader(root, [drafts_dir, course_dir])
     roots: list[DraftRoot] = []
     for path, element, parent, index in candidates:
         if BlockKey(element.tag, element.get("url_name")) in reader.seen:
@@ -435,7 +491,8 @@ def read_course_dir(course_dir: Path) -> OlxCourse:
     course_dir = Path(course_dir)
     if not (course_dir / "course.xml").is_file():
         raise OlxError("no course.xml: not an OLX course directory", file=str(course_dir))
-    pointer = parse_xml_file(course_dir / "course.xml", course_dir)
+    root = ExportRoot(course_dir)
+    pointer = parse_xml_file(course_dir / "course.xml", course_dir, root=root)
     if pointer.tag != "course":
         raise OlxError(f"root element must be <course>, found <{pointer.tag}>", file="course.xml",
                        line=pointer.sourceline)
@@ -443,59 +500,27 @@ def read_course_dir(course_dir: Path) -> OlxCourse:
     if not url_name:
         raise OlxError("<course> has no url_name", file="course.xml", line=pointer.sourceline)
     org, course = pointer.get("org", ""), pointer.get("course", "")
-    reader = _TreeReader(course_dir, [course_dir])
-    root = reader.read(pointer, course_dir / "course.xml", parent=None, ancestors=())
-    root.key = COURSE_ROOT_KEY  # split hard-codes the course root's block id (import_xblock)
-    wiki = root.element.find("wiki")
+    reader = _TreeReader(root, [course_dir])
+    outline = reader.read(pointer, course_dir / "course.xml", parent=None, ancestors=())
+    outline.key = COURSE_ROOT_KEY  # split hard-codes the course root's block id (import_xblock)
+    wiki = outline.element.find("wiki")
     wiki_slug = wiki.get("slug") if wiki is not None else None
-    policy, grading = _read_policy(course_dir, url_name)
-    return OlxCourse(
+    policy, grading = _read_policy(root, url_name, pointer.sourceline)
+    course = OlxCourse(
         course_dir=course_dir,
         org=org,
         course=course,
         url_name=url_name,
-        root=root,
+        root=outline,
         policy=policy,
         grading_policy=grading,
         wiki_slug=wiki_slug,
-        detached=_read_detached(course_dir),
-        assets=_read_assets(course_dir),
-        drafts=_read_drafts(course_dir),
+        detached=_read_detached(root),
+        assets=_read_assets(root),
+        drafts=_read_drafts(root),
     )
-
-
-def _find_course_dir(path: Path) -> Path:
-    if (path / "course.xml").is_file():
-        return path
-    candidates = sorted(p.parent for p in path.glob("*/course.xml"))
-    if len(candidates) == 1:
-        return candidates[0]
-    raise OlxError("no course.xml in this directory or one level below", file=str(path))
-
-
-@contextmanager
-def open_course_dir(path: str | Path) -> Iterator[Path]:
-    """
-    The OLX course directory for ``path``: a directory, or a ``.tar.gz`` unpacked into a temporary one.
-
-    ``path`` may be the directory holding ``course.xml`` or its parent (as in a
-    course export, whose top-level folder is ``course/``).
-    """
-    path = Path(path)
-    if path.is_dir():
-        yield _find_course_dir(path)
-        return
-    if not path.is_file():
-        raise OlxError("no such file or directory", file=str(path))
-    if not tarfile.is_tarfile(path):
-        raise OlxError("not a directory or a .tar.gz archive", file=str(path))
-    with tempfile.TemporaryDirectory(prefix="lc-olx-") as tmp:
-        try:
-            with tarfile.open(path) as archive:
-                archive.extractall(tmp, filter="data")
-        except (tarfile.TarError, OSError) as exc:
-            raise OlxError(f"cannot unpack: {exc}", file=str(path)) from None
-        yield _find_course_dir(Path(tmp))
+    root.scan()  # every other file: XBlock classes may open them through their resources filesystem
+    return course
 
 
 __all__ = [

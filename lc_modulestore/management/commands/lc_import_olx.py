@@ -42,7 +42,10 @@ class Command(BaseCommand):
                 options["path"], options["course_key"], publish=options["publish"], progress=progress
             )
         except LcModulestoreError as exc:
-            raise CommandError(f"{options['path']}: {exc}") from exc
+            # Name the input path once: errors about the path itself (an archive, a missing path) start with it.
+            message = str(exc)
+            raise CommandError(message if message.startswith(options["path"]) else f"{options['path']}: {message}"
+                               ) from exc
         if verbosity >= 1:
             elapsed = time.monotonic() - started
             published = f", published (log {result.publish_log_id})" if result.published else (
