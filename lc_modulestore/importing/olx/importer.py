@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
-from openedx_content import api as content_api
-from openedx_content.models_api import Container, Draft
-from openedx_django_lib.fields import create_hash_digest
+from openedx_content.models_api import Container
 
 from lc_modulestore.api import (
+    AssetData,
     BlockData,
     BlockKey,
     CourseWriter,
@@ -36,7 +35,7 @@ from lc_modulestore.api import (
 )
 from lc_modulestore.importing.olx.fields import FieldRealizer
 from lc_modulestore.importing.olx.reader import COURSE_ROOT_KEY, OlxCourse, open_course_dir, read_course_dir
-from lc_modulestore.models_api import BlockFieldData, CourseAsset, LearningCoreCourse
+from lc_modulestore.models_api import BlockFieldData, LearningCoreCourse
 
 #: ``progress(stage, done, total)``: called as blocks and assets are written.
 Progress = Callable[[str, int, int], None]
@@ -108,23 +107,16 @@ def _import(olx: OlxCourse, key, *, publish: bool, now, created_by, report: Prog
     except LearningCoreCourse.DoesNotExist:
         course = create_course(str(key), title=published_tree[-1].title or str(key), created=now, created_by=created_by)
     result = ImportResult(str(key), blocks=len(draft), draft_blocks=len(draft_blocks), assets=len(olx.assets))
-    package_id = course.learning_package_id
 
-    live_before = _live_blocks(course)
+    live_before = CourseWriter(course, created=now, created_by=created_by).live_blocks()
     versioned: set[BlockKey] = set()
 
     def write(blocks: list[BlockData], stage: str) -> None:
         writer = CourseWriter(course, created=now, created_by=created_by)
-        wanted = {b.key for b in blocks}
-        with content_api.bulk_draft_changes_for(package_id, changed_by=created_by, changed_at=now):
-            for done, data in enumerate(blocks, 1):
-                if writer.save_block(data) is not None:
-                    versioned.add(data.key)
-                if done % 50 == 0 or done == len(blocks):
-                    report(stage, done, len(blocks))
-            _delete_missing(writer, course, wanted)
-        result.created += writer.stats["created"]
-        result.updated += writer.stats["updated"]
+        synced = writer.sync_blocks(blocks, progress=lambda done, total: report(stage, done, total))
+        versioned.update(synced.versioned)
+        result.created += synced.created
+        result.updated += synced.updated
 
     if publish and not published_state_matches(course, published):
         write(published, "blocks")  # also drops draft-only blocks; the draft pass brings them back
@@ -190,46 +182,20 @@ def _overlay_drafts(
     return ordered
 
 
-def _live_blocks(course: LearningCoreCourse) -> set[BlockKey]:
-    """The course's blocks whose draft is not deleted."""
-    live = Draft.objects.filter(entity__course_block__course=course, version__isnull=False).values_list(
-        "entity__course_block__block_type", "entity__course_block__block_id"
-    )
-    return {BlockKey(block_type, block_id) for block_type, block_id in live}
-
-
-def _delete_missing(writer: CourseWriter, course: LearningCoreCourse, wanted: set[BlockKey]) -> None:
-    """Soft-delete the course's blocks that are not in ``wanted`` (and not deleted already)."""
-    for block_key in _live_blocks(course) - wanted:
-        writer.delete_block(block_key)
-
-
 def _save_assets(olx: OlxCourse, course: LearningCoreCourse, *, now, created_by, report: Progress) -> int:
     """Store static/ files as Media with their asset metadata; drop assets the export no longer has."""
-    writer = CourseWriter(course, created=now, created_by=created_by)
-    assets = CourseAsset.objects.filter(course=course, asset_type="asset").select_related("media")
-    existing = {a.path: a for a in assets}
-    changed = 0
-    for done, asset in enumerate(olx.assets, 1):
-        data = asset.file.read_bytes()
-        current = existing.pop(asset.path, None)
-        if (
-            current is None
-            or current.content_type != asset.content_type
-            or current.locked != asset.locked
-            or current.metadata != asset.metadata
-            or current.media.hash_digest != create_hash_digest(data)
-        ):
-            writer.save_asset(
-                asset.path, data, content_type=asset.content_type, locked=asset.locked, metadata=asset.metadata
-            )
-            changed += 1
-        if done % 20 == 0 or done == len(olx.assets):
-            report("assets", done, len(olx.assets))
-    for stale in existing.values():
-        stale.delete()
-        changed += 1
-    return changed
+    total = len(olx.assets)
+    assets = (
+        AssetData(asset.path, asset.content_type, data=asset.file.read_bytes(), locked=asset.locked,
+                  metadata=asset.metadata)
+        for asset in olx.assets
+    )
+    synced = CourseWriter(course, created=now, created_by=created_by).sync_assets(
+        assets, asset_types=frozenset({"asset"}), progress=lambda done: report("assets", done, total)
+    )
+    if total and total % 20:
+        report("assets", total, total)
+    return synced.changed
 
 
 __all__ = ["ImportResult", "Progress", "import_olx"]
