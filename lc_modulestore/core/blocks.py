@@ -308,6 +308,7 @@ DEFAULT_BLOCK_CLASSES: dict[str, str] = {
     "split_test": f"{__name__}:SplitTestBlock",
     "library_content": f"{__name__}:LibraryContentBlock",
     "conditional": f"{__name__}:ConditionalBlock",
+    "error": f"{__name__}:ErrorBlock",  # what an import keeps of a block its class refuses (ADR 0022)
 }
 
 _MIXINS = Mixologist([InheritanceMixin, OpenEdxBlockMixin])

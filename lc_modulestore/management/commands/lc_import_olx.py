@@ -43,6 +43,8 @@ class Command(BaseCommand):
             )
         except LcModulestoreError as exc:
             raise CommandError(f"{options['path']}: {exc}") from exc
+        for warning in result.warnings:
+            self.stderr.write(self.style.WARNING(f"warning: {warning}"))
         if verbosity >= 1:
             elapsed = time.monotonic() - started
             published = f", published (log {result.publish_log_id})" if result.published else (
