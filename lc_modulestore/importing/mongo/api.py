@@ -51,6 +51,7 @@ from lc_modulestore.api import (
     publish_course,
     published_state_matches,
 )
+from lc_modulestore.importing.mongo.contentstore import gridfs_asset_bytes
 from lc_modulestore.importing.mongo.errors import MongoCourseError
 from lc_modulestore.importing.mongo.olx import leaf_olx
 from lc_modulestore.importing.mongo.reader import BranchBlocks, SplitCourse, read_split_course
@@ -95,6 +96,7 @@ def migrate_course_from_mongo(
     collection_separator: str = ".",
     publish: bool = True,
     asset_bytes: AssetBytes | None = None,
+    gridfs_bucket: str | None = None,
     created: datetime.datetime | None = None,
     created_by: int | None = None,
     update: bool = False,
@@ -112,6 +114,9 @@ def migrate_course_from_mongo(
 
     ``asset_bytes(asset_type, filename)`` may return ``(bytes, content_type)``
     for an asset; without it (or when it returns None) only the metadata is kept.
+    ``gridfs_bucket`` (when no ``asset_bytes`` is given): read the bytes from
+    edx-platform's contentstore, GridFS in the same database, each file checked
+    against its recorded length and md5 (:func:`~.contentstore.gridfs_asset_bytes`).
 
     ``created_by`` is a local user id (or None); split's user ids are not
     local users, so they are not used for Learning Core's user columns.
@@ -142,6 +147,10 @@ def migrate_course_from_mongo(
         database = client[db_name]
     try:
         split = read_split_course(database, key, prefix=prefix, separator=collection_separator)
+        if asset_bytes is None and gridfs_bucket:
+            reader = gridfs_asset_bytes(database, key, bucket=gridfs_bucket)
+            from_gridfs = {k: reader(*k) for k in _asset_entries(split) if k[0] == "asset"}
+            asset_bytes = lambda asset_type, filename: from_gridfs.get((asset_type, filename))  # noqa: E731
     finally:
         if own_client is not None:
             own_client.close()
