@@ -136,6 +136,7 @@ class CourseBlock(_ContainerBlock):
     cert_html_view_enabled = Boolean(scope=Scope.settings, default=True)
     minimum_grade_credit = Float(scope=Scope.settings, default=0.8)
     pdf_textbooks = List(scope=Scope.settings, default=[])
+    html_textbooks = List(scope=Scope.settings, default=[])
     lti_passports = List(scope=Scope.settings, default=[])
     textbooks = List(scope=Scope.settings, default=[])
     wiki_slug = String(scope=Scope.content, default=None)

@@ -412,6 +412,10 @@ class FieldRealizer:
             conditional = _conditional_values(element, plain)
             values = {name: item for name, item in values.items() if name in plain}
             values.update((name, (value, "value")) for name, value in conditional.items())
+        if node.key.type == "course":  # CourseBlock.definition_from_xml: <textbook title= book_url=/> pairs
+            textbooks = [[t.get("title"), t.get("book_url")] for t in element.findall("textbook")]
+            if textbooks:
+                values["textbooks"] = (textbooks, "value")
         values.update((name, (value, "value")) for name, value in policy.items())
         for name, (value, source) in values.items():
             field = cls.fields.get(name)
@@ -464,6 +468,8 @@ class FieldRealizer:
             for tab in self.course.policy_for(BlockKey("course", "course")).get("tabs", []):
                 if isinstance(tab, dict) and tab.get("type") == "static_tab" and tab.get("url_slug") == block.key.id:
                     settings["display_name"] = tab.get("name", "")
+                    # edx-platform's import: the tab's course_staff_only is the block's (hidden tabs stay in the list)
+                    settings["course_staff_only"] = bool(tab.get("course_staff_only", False))
         if block.items is not None:
             field = cls.fields.get("items")
             scope_target = content if field is None or field.scope == Scope.content else settings

@@ -340,19 +340,42 @@ def _read_text(path: Path, course_dir: Path) -> str:
         raise OlxError(f"not UTF-8: {exc.reason}", file=_relative(path, course_dir)) from None
 
 
-def _read_detached(course_dir: Path) -> list[DetachedBlock]:
-    detached: list[DetachedBlock] = []
+def _read_detached(course_dir: Path, url_name: str = "") -> list[DetachedBlock]:
+    """
+    edx-platform's ``load_extra_content``: every file of ``about/``, ``info/`` and ``tabs/``, not only ``*.html``.
+
+    A file's block id is its name without its last extension (``overview.html``,
+    ``short_description``); ``<folder>/<course url_name>/`` is read after the
+    folder and wins; ``<slug>.<field>.json`` sets a field of that block (only
+    ``items``, course updates, is kept); editor backups (``*~``) are skipped.
+    """
+    detached: dict[BlockKey, DetachedBlock] = {}
+    items: dict[BlockKey, Path] = {}
     for folder, block_type in (("about", "about"), ("info", "course_info"), ("tabs", "static_tab")):
-        for path in sorted((course_dir / folder).glob("*.html")):
-            block = DetachedBlock(BlockKey(block_type, path.stem), _read_text(path, course_dir), path)
-            items_file = path.with_name(f"{path.stem}.items.json")
-            if block_type == "course_info" and items_file.is_file():
-                items = _load_json(items_file, course_dir)
-                if not isinstance(items, list):
-                    raise OlxError("must be a JSON list of updates", file=_relative(items_file, course_dir))
-                block.items = items
-            detached.append(block)
-    return detached
+        for path in _detached_files(course_dir / folder, url_name):
+            parts = path.name.split(".")
+            if ".json" in path.name:
+                if len(parts) == 3 and parts[1:] == ["items", "json"]:
+                    items[BlockKey(block_type, parts[0])] = path
+                continue
+            key = BlockKey(block_type, path.stem)
+            detached[key] = DetachedBlock(key, _read_text(path, course_dir), path)
+    for key, items_file in items.items():
+        if key.type == "course_info" and key in detached:
+            value = _load_json(items_file, course_dir)
+            if not isinstance(value, list):
+                raise OlxError("must be a JSON list of updates", file=_relative(items_file, course_dir))
+            detached[key].items = value
+    return list(detached.values())
+
+
+def _detached_files(folder: Path, url_name: str) -> list[Path]:
+    """The files edx-platform reads from a detached folder, in the order they apply (the run's subfolder last)."""
+    files: list[Path] = []
+    for directory in (folder, folder / url_name) if url_name else (folder,):
+        if directory.is_dir():
+            files.extend(p for p in sorted(directory.iterdir()) if p.is_file() and not p.name.endswith("~"))
+    return files
 
 
 def asset_name(path: str) -> str:
@@ -458,7 +481,7 @@ def read_course_dir(course_dir: Path) -> OlxCourse:
         policy=policy,
         grading_policy=grading,
         wiki_slug=wiki_slug,
-        detached=_read_detached(course_dir),
+        detached=_read_detached(course_dir, url_name),
         assets=_read_assets(course_dir),
         drafts=_read_drafts(course_dir),
     )
