@@ -27,6 +27,7 @@ from lc_modulestore.models import CourseBlock
 from shim import api as shim_api
 from tests.demo_course import compile_both_branches
 from tests.olx.helpers import FIXTURES, course, fields, version
+from tests.shim.fixtures import new_request
 from tests.shim.olx_expected import read_expected_course
 from tests.shim.test_demo_course_matches_olx import BRANCH_SETTINGS, _field_mismatches, _pairs, _read_course
 
@@ -39,6 +40,7 @@ PUBLISHED, DRAFT = BRANCH_SETTINGS
 
 @pytest.fixture
 def modulestore():
+    new_request()  # a structure cached by an earlier (rolled back) test is not this one's
     shim_api.clear_existing_modulestores()
     yield shim_api.modulestore()
     shim_api.clear_existing_modulestores()
@@ -92,10 +94,19 @@ def test_the_published_branch_reads_back_as_its_olx(era, modulestore):
 
 
 @pytest.mark.parametrize("era", ["era2014", "era2021"])
-def test_the_draft_branch_has_the_drafts_where_they_say(era):
+def test_the_draft_branch_has_the_drafts_where_they_say(era, modulestore):
     """Every drafts/ root is a draft child of the parent it names, at its index; draft-only blocks are unpublished."""
+    from opaque_keys.edx.keys import CourseKey
+
     _import(era)
     lc = course(ERAS[era])
+    sequence = {}
+    for branch in (DRAFT, PUBLISHED):  # through the store: the course's first sequence, on each branch
+        with modulestore.branch_setting(branch):
+            root = modulestore.get_course(CourseKey.from_string(ERAS[era]), depth=None)
+            sequence[branch] = [c.location.block_id for c in root.get_children()[0].get_children()[0].get_children()]
+    want = {"era2014": (["v1", "v_draft"], ["v1"]), "era2021": (["v1", "v_only_draft"], ["v1"])}[era]
+    assert (sequence[DRAFT], sequence[PUBLISHED]) == want
     for path, element, parent_id in _draft_roots(era):
         stored = fields(lc, element.tag, path.stem)
         assert stored.settings.get("display_name") == element.get("display_name"), path
