@@ -45,12 +45,11 @@ from lc_modulestore.core.blocks import (
 )
 from lc_modulestore.core.extended_json import BSON_CODEC_OPTIONS, ExtendedJSONDecoder, ExtendedJSONEncoder
 from lc_modulestore.core.extended_json import loads as extended_json_loads
-from lc_modulestore.courses.authoring import (
-    BlockData,
-    CourseWriter,
+from lc_modulestore.courses.authoring import CourseWriter
+from lc_modulestore.courses.data import AssetData, AssetSync, BlockData, BlockSync, entity_code
+from lc_modulestore.courses.lifecycle import (
     blocks_of,
     create_course,
-    entity_code,
     get_course,
     publish_course,
     published_state_matches,
@@ -64,7 +63,10 @@ __all__ = [
     "DRAFT_BRANCH",
     "INHERITABLE_FIELD_NAMES",
     "PUBLISHED_BRANCH",
+    "AssetData",
+    "AssetSync",
     "BlockData",
+    "BlockSync",
     "BlockKey",
     "BlockNotFoundError",
     "BlockShapeError",

@@ -7,6 +7,7 @@ import pytest
 from openedx_content.models_api import PublishLogRecord, Section, Subsection, Unit
 
 from lc_modulestore.api import (
+    AssetData,
     BlockData,
     BlockKey,
     BlockShapeError,
@@ -17,7 +18,7 @@ from lc_modulestore.api import (
     entity_code,
     publish_course,
 )
-from lc_modulestore.models import BlockContainer, BlockFieldData, CourseBlock, CourseRoot
+from lc_modulestore.models import BlockContainer, BlockFieldData, CourseAsset, CourseBlock, CourseRoot
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +129,37 @@ def test_duplicate_course_refused(now):
     create_course("course-v1:Org+C+R", title="T", created=now)
     with pytest.raises(CourseExistsError, match="course-v1:Org\\+C\\+R"):
         create_course("course-v1:Org+C+R", title="T", created=now)
+
+
+def test_sync_blocks_saves_changed_blocks_and_soft_deletes_the_rest(now):
+    """The one sync both importers use: unchanged blocks get no version, blocks not named are soft-deleted."""
+    course = create_course("course-v1:Org+Sync+R", title="T", created=now)
+    html = BlockData(K("html", "h1"), title="H", content={"data": "<p>hi</p>"}, olx="<html/>")
+    extra = BlockData(K("html", "h2"), title="H2", olx="<html/>")
+    root = BlockData(K("course", "course"), title="C", children=[K("html", "h1"), K("html", "h2")], is_container=True)
+    first = CourseWriter(course, created=now).sync_blocks([html, extra, root])
+    assert (first.created, first.updated, first.deleted) == (3, 0, 0)
+
+    again = CourseWriter(course, created=now).sync_blocks([html, extra, root])
+    assert (again.created, again.updated, again.unchanged, again.deleted, again.versioned) == (0, 0, 3, 0, set())
+
+    smaller = BlockData(K("course", "course"), title="C", children=[K("html", "h1")], is_container=True)
+    writer = CourseWriter(course, created=now)
+    last = writer.sync_blocks([html, smaller])
+    assert (last.updated, last.deleted, last.versioned) == (1, 1, {K("course", "course")})
+    assert writer.live_blocks() == {K("html", "h1"), K("course", "course")}
+
+
+def test_sync_assets_saves_only_what_changed_and_drops_what_is_gone(now):
+    course = create_course("course-v1:Org+Assets+R", title="T", created=now)
+    a = AssetData("a.txt", "text/plain", data=b"a")
+    b = AssetData("b.txt", "text/plain", data=b"b")
+    meta = AssetData("c.pdf", "application/pdf", asset_type="thumbnail")
+    first = CourseWriter(course, created=now).sync_assets([a, b, meta])
+    assert (first.total, first.changed, first.without_bytes) == (3, 2, 1)
+    same = CourseWriter(course, created=now).sync_assets([a, b], asset_types=frozenset({"asset"}))
+    assert (same.changed, same.deleted) == (0, 0)
+    edited = AssetData("a.txt", "text/plain", data=b"A")
+    last = CourseWriter(course, created=now).sync_assets([edited], asset_types=frozenset({"asset"}))
+    assert (last.changed, last.deleted) == (2, 1)
+    assert sorted(CourseAsset.objects.filter(course=course).values_list("path", flat=True)) == ["a.txt", "c.pdf"]

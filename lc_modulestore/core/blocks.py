@@ -136,6 +136,7 @@ class CourseBlock(_ContainerBlock):
     cert_html_view_enabled = Boolean(scope=Scope.settings, default=True)
     minimum_grade_credit = Float(scope=Scope.settings, default=0.8)
     pdf_textbooks = List(scope=Scope.settings, default=[])
+    html_textbooks = List(scope=Scope.settings, default=[])
     lti_passports = List(scope=Scope.settings, default=[])
     textbooks = List(scope=Scope.settings, default=[])
     wiki_slug = String(scope=Scope.content, default=None)
@@ -308,6 +309,7 @@ DEFAULT_BLOCK_CLASSES: dict[str, str] = {
     "split_test": f"{__name__}:SplitTestBlock",
     "library_content": f"{__name__}:LibraryContentBlock",
     "conditional": f"{__name__}:ConditionalBlock",
+    "error": f"{__name__}:ErrorBlock",  # what an import keeps of a block its class refuses (ADR 0022)
 }
 
 _MIXINS = Mixologist([InheritanceMixin, OpenEdxBlockMixin])

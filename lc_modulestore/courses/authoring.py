@@ -14,10 +14,7 @@ through :class:`CourseWriter`, so the rules live in one place:
 """
 from __future__ import annotations
 
-import hashlib
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,16 +26,16 @@ from openedx_content.models_api import (
     Draft,
     PublishableEntity,
     PublishableEntityVersion,
-    Published,
-    PublishLog,
     Section,
     Subsection,
     Unit,
 )
+from openedx_django_lib.fields import create_hash_digest
 
 from lc_modulestore.core.branches import DETACHED_BLOCK_TYPES
-from lc_modulestore.core.errors import BlockNotFoundError, BlockShapeError, CourseExistsError, CourseNotFoundError
-from lc_modulestore.core.keys import BlockKey, parse_course_key
+from lc_modulestore.core.errors import BlockNotFoundError, BlockShapeError
+from lc_modulestore.core.keys import BlockKey
+from lc_modulestore.courses.data import AssetData, AssetSync, BlockData, BlockSync, entity_code
 from lc_modulestore.courses.models import (
     BlockContainer,
     BlockFieldData,
@@ -49,80 +46,6 @@ from lc_modulestore.courses.models import (
 )
 
 XBLOCK_NAMESPACE = "xblock.v1"
-_CODE_RE = re.compile(r"^[\w.-]+\Z")
-_MAX_CODE = 200
-
-
-@dataclass(frozen=True)
-class BlockData:
-    """What an importer knows about one block: enough to make (or skip) a new version."""
-
-    key: BlockKey
-    title: str = ""
-    settings: dict[str, Any] = field(default_factory=dict)
-    content: dict[str, Any] = field(default_factory=dict)
-    children: Sequence[BlockKey] = ()
-    is_container: bool = False
-    olx: str | None = None  # a leaf's OLX, stored as its Component's block.xml
-
-
-def entity_code(key: BlockKey, *, container: bool) -> str:
-    """
-    The Learning Core code for a block: readable, valid, and unique where Learning Core needs it.
-
-    Component codes are unique per component type, so the block id alone will
-    do; container codes are unique across all container types of a package, so
-    they carry the block type. Ids with characters Learning Core codes forbid
-    (``secret:magic``) are made safe and suffixed with a hash of the real id.
-    """
-    base = f"{key.type}.{key.id}" if container else key.id
-    if _CODE_RE.match(base) and len(base) <= _MAX_CODE:
-        return base
-    digest = hashlib.blake2b(base.encode(), digest_size=5).hexdigest()
-    return f"{re.sub(r'[^\w.-]', '_', base)[: _MAX_CODE - 11]}.{digest}"
-
-
-def create_course(
-    course_key: str, *, title: str, created: datetime, created_by: int | None = None
-) -> LearningCoreCourse:
-    """Create the learning package and course record for ``course_key`` (no blocks yet)."""
-    key = parse_course_key(course_key)
-    if LearningCoreCourse.objects.filter(course_key=key).exists():
-        raise CourseExistsError(f"Course {key} already exists in Learning Core")
-    with transaction.atomic():
-        package = content_api.create_learning_package(str(key), title, created=created)
-        return LearningCoreCourse.objects.create(
-            course_key=key,
-            org=key.org,
-            course=key.course,
-            run=key.run,
-            learning_package=package,
-            wiki_slug=f"{key.org}.{key.course}.{key.run}",
-            created=created,
-            created_by=created_by if created_by is not None else -1,
-        )
-
-
-def get_course(course_key: str) -> LearningCoreCourse:
-    """The course record for ``course_key``, or :class:`CourseNotFoundError`."""
-    key = parse_course_key(course_key)
-    try:
-        return LearningCoreCourse.objects.select_related("learning_package").get(course_key=key)
-    except LearningCoreCourse.DoesNotExist:
-        raise CourseNotFoundError(f"No Learning Core course {key}") from None
-
-
-def publish_course(
-    course: LearningCoreCourse,
-    *,
-    message: str = "",
-    published_at: datetime | None = None,
-    published_by: int | None = None,
-) -> PublishLog:
-    """Publish every draft change of the course (one PublishLog)."""
-    return content_api.publish_all_drafts(
-        course.learning_package_id, message=message, published_at=published_at, published_by=published_by
-    )
 
 
 class CourseWriter:
@@ -312,6 +235,103 @@ class CourseWriter:
         )
         return {"block.xml": media}
 
+    def live_blocks(self) -> set[BlockKey]:
+        """The course's blocks whose draft is not deleted."""
+        live = Draft.objects.filter(entity__course_block__course=self.course, version__isnull=False).values_list(
+            "entity__course_block__block_type", "entity__course_block__block_id"
+        )
+        return {BlockKey(block_type, block_id) for block_type, block_id in live}
+
+    def sync_blocks(
+        self, blocks: Sequence[BlockData], *, progress: Callable[[int, int], None] | None = None
+    ) -> BlockSync:
+        """
+        Make the course's draft exactly ``blocks``: save each (bottom-up), soft-delete every other live block.
+
+        One draft change set (``bulk_draft_changes_for``). Blocks that did not
+        change get no new version, so syncing the same blocks twice changes
+        nothing. ``progress(done, total)`` is called every 50 blocks and at the end.
+        """
+        result = BlockSync()
+        wanted = {b.key for b in blocks}
+        before = dict(self.stats)
+        with content_api.bulk_draft_changes_for(
+            self.course.learning_package_id, changed_by=self.created_by, changed_at=self.created
+        ):
+            for done, data in enumerate(blocks, 1):
+                if self.save_block(data) is not None:
+                    result.versioned.add(data.key)
+                if progress is not None and (done % 50 == 0 or done == len(blocks)):
+                    progress(done, len(blocks))
+            for block_key in self.live_blocks() - wanted:
+                self.delete_block(block_key)
+                result.deleted += 1
+        result.created, result.updated, result.unchanged = (
+            self.stats[name] - before[name] for name in ("created", "updated", "unchanged")
+        )
+        return result
+
+    def sync_assets(
+        self,
+        assets: Iterable[AssetData],
+        *,
+        drop_missing: bool = True,
+        asset_types: frozenset[str] | None = None,
+        progress: Callable[[int], None] | None = None,
+        saved: Callable[[CourseAsset], None] | None = None,
+    ) -> AssetSync:
+        """
+        Bring the course's assets in line with ``assets`` (an iterable, so a source can read one file at a time).
+
+        An asset with bytes is saved only when it is new or its bytes, content
+        type, lock or metadata differ; a metadata-only one is always upserted
+        (:meth:`save_asset_metadata`). ``drop_missing``: delete stored assets
+        not listed, among ``asset_types`` (None: every type).
+        ``progress(done)`` is called every 20 assets; ``saved(asset)`` after each
+        asset whose bytes were stored (an importer journals the media files it wrote).
+        """
+        result = AssetSync()
+        stored = CourseAsset.objects.filter(course=self.course).select_related("media")
+        if asset_types is not None:
+            stored = stored.filter(asset_type__in=asset_types)
+        existing = {(a.asset_type, a.path): a for a in stored}
+        for asset in assets:
+            result.total += 1
+            current = existing.pop((asset.asset_type, asset.path), None)
+            if asset.data is None and asset.read is None:
+                self.save_asset_metadata(
+                    asset.path,
+                    asset_type=asset.asset_type,
+                    content_type=asset.content_type,
+                    locked=asset.locked,
+                    metadata=asset.metadata,
+                    edited_on=asset.edited_on,
+                    edited_by=asset.edited_by,
+                )
+                result.without_bytes += 1
+            elif not (
+                current is not None
+                and current.media is not None
+                and current.media.hash_digest == (asset.digest or create_hash_digest(asset.data))
+                and (current.content_type, current.locked, current.metadata)
+                == (asset.content_type, asset.locked, asset.metadata)
+            ):
+                stored_asset = self.save_asset(
+                    asset.path, asset.data if asset.data is not None else asset.read(),
+                    content_type=asset.content_type, locked=asset.locked, metadata=asset.metadata,
+                )
+                if saved is not None:
+                    saved(stored_asset)
+                result.changed += 1
+            if progress is not None and result.total % 20 == 0:
+                progress(result.total)
+        if drop_missing:
+            for stale in existing.values():
+                stale.delete()
+                result.deleted += 1
+                result.changed += 1
+        return result
+
     def delete_block(self, key: BlockKey) -> None:
         """Soft-delete a block's draft (it disappears from the next publish)."""
         content_api.soft_delete_draft(self.block(key).entity_id, deleted_by=self.created_by)
@@ -380,54 +400,6 @@ class CourseWriter:
         return asset
 
 
-def published_state_matches(course: LearningCoreCourse, blocks: Iterable[BlockData]) -> bool:
-    """
-    True if publishing ``blocks`` would change nothing: every block published as is, nothing else published.
-
-    Re-importing an unchanged source (OLX or split) checks this first, so it
-    makes no new versions and no empty publish.
-    """
-    blocks = list(blocks)
-    if not blocks:
-        return False
-    rows = {
-        BlockKey(r.block_type, r.block_id): r
-        for r in CourseBlock.objects.filter(course=course).only("block_type", "block_id", "entity_id")
-    }
-    published = {
-        p.entity_id: p.version
-        for p in Published.objects.filter(entity__course_block__course=course).select_related("version")
-    }
-    wanted_entities = set()
-    for data in blocks:
-        row = rows.get(data.key)
-        if row is None or published.get(row.entity_id) is None:
-            return False
-        wanted_entities.add(row.entity_id)
-    if any(version is not None and entity not in wanted_entities for entity, version in published.items()):
-        return False
-    version_ids = [published[rows[data.key].entity_id].pk for data in blocks]
-    fields = {f.entity_version_id: f for f in BlockFieldData.objects.filter(entity_version_id__in=version_ids)}
-    olx = {
-        m.component_version_id: m.media.text
-        for m in ComponentVersionMedia.objects.filter(component_version_id__in=version_ids, path="block.xml")
-        .select_related("media")
-    }
-    for data in blocks:
-        version = published[rows[data.key].entity_id]
-        stored = fields.get(version.pk)
-        if (
-            stored is None
-            or version.title != data.title
-            or stored.settings != data.settings
-            or stored.content != data.content
-            or [tuple(c) for c in stored.children] != [tuple(c) for c in data.children]
-            or (data.olx is not None and olx.get(version.pk) != data.olx)
-        ):
-            return False
-    return True
-
-
 def _entities(entity_ids: list[int]) -> list[PublishableEntity]:
     """PublishableEntity rows for ``entity_ids``, in that order (one query)."""
     by_id = PublishableEntity.objects.in_bulk(entity_ids)
@@ -444,20 +416,4 @@ def _current_olx(version: PublishableEntityVersion) -> str | None:
     return row.media.text if row else None
 
 
-def blocks_of(course: LearningCoreCourse, keys: Iterable[BlockKey]) -> dict[BlockKey, CourseBlock]:
-    """The usage-key map rows for ``keys`` (missing keys are absent from the result)."""
-    wanted = set(keys)
-    rows = CourseBlock.objects.filter(course=course, block_type__in={k.type for k in wanted})
-    return {k: r for r in rows if (k := BlockKey(r.block_type, r.block_id)) in wanted}
-
-
-__all__ = [
-    "BlockData",
-    "CourseWriter",
-    "create_course",
-    "entity_code",
-    "get_course",
-    "publish_course",
-    "published_state_matches",
-    "blocks_of",
-]
+__all__ = ["AssetData", "AssetSync", "BlockData", "BlockSync", "CourseWriter", "XBLOCK_NAMESPACE", "entity_code"]

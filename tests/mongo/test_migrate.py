@@ -408,3 +408,42 @@ def test_migration_over_the_wire(nx_db):
     assert result.published and result.blocks == 16
     _assert_branch_matches(course, docs, PUBLISHED, published=True)
     _assert_branch_matches(course, docs, DRAFT, published=False)
+
+
+def _gridfs_put(db, course_key, filename: str, data: bytes, *, md5: str | None = None, content_type="image/png"):
+    """Store a file as edx-platform's MongoContentStore does: c4x _id, chunks in fs.chunks."""
+    import hashlib
+
+    from bson import SON
+
+    file_id = SON([("category", "asset"), ("name", filename), ("course", course_key.course), ("tag", "c4x"),
+                   ("org", course_key.org), ("revision", None)])
+    db["fs.files"].insert_one({"_id": file_id, "length": len(data), "chunkSize": 4, "contentType": content_type,
+                               "md5": md5 or hashlib.md5(data).hexdigest(), "filename": filename})
+    for n in range(0, len(data), 4):
+        db["fs.chunks"].insert_one({"files_id": file_id, "n": n // 4, "data": data[n:n + 4]})
+
+
+def test_asset_bytes_come_from_gridfs_checked_against_their_md5(mock_db):
+    from opaque_keys.edx.keys import CourseKey
+
+    docs = demo_course()
+    docs.insert(mock_db)
+    _gridfs_put(mock_db, CourseKey.from_string(str(docs.course_key)), "images_logo.png", b"\x89PNG fake bytes")
+    result = migrate_course_from_mongo(docs.course_key, database=mock_db, publish=True, created=NOW,
+                                       gridfs_bucket="fs")
+    logo = CourseAsset.objects.get(path="images_logo.png")
+    assert logo.media.read_file().read() == b"\x89PNG fake bytes"
+    assert (result.assets, result.assets_without_bytes) == (2, 1)  # handout.pdf is not in GridFS
+
+
+def test_gridfs_bytes_that_do_not_match_their_md5_fail_naming_the_file(mock_db):
+    from opaque_keys.edx.keys import CourseKey
+
+    docs = demo_course()
+    docs.insert(mock_db)
+    _gridfs_put(mock_db, CourseKey.from_string(str(docs.course_key)), "images_logo.png", b"\x89PNG fake",
+                md5="0" * 32)
+    with pytest.raises(MongoCourseError, match="asset asset/images_logo.png in GridFS fs: the bytes do not match"):
+        migrate_course_from_mongo(docs.course_key, database=mock_db, publish=True, created=NOW, gridfs_bucket="fs")
+    assert not LearningCoreCourse.objects.exists()

@@ -35,11 +35,10 @@ from typing import Any
 import pymongo
 from django.conf import settings as django_settings
 from django.db import transaction
-from openedx_content import api as content_api
-from openedx_content.models_api import Container, Draft
-from openedx_django_lib.fields import create_hash_digest
+from openedx_content.models_api import Container
 
 from lc_modulestore.api import (
+    AssetData,
     BlockData,
     BlockKey,
     CourseExistsError,
@@ -52,10 +51,11 @@ from lc_modulestore.api import (
     publish_course,
     published_state_matches,
 )
+from lc_modulestore.importing.mongo.contentstore import gridfs_asset_bytes
 from lc_modulestore.importing.mongo.errors import MongoCourseError
 from lc_modulestore.importing.mongo.olx import leaf_olx
 from lc_modulestore.importing.mongo.reader import BranchBlocks, SplitCourse, read_split_course
-from lc_modulestore.models_api import CourseAsset, LearningCoreCourse
+from lc_modulestore.models_api import LearningCoreCourse
 
 _MAX_TITLE = 500
 # Keys of AssetMetadata.to_storable()'s edit_info that CourseAsset keeps in `metadata`.
@@ -96,6 +96,7 @@ def migrate_course_from_mongo(
     collection_separator: str = ".",
     publish: bool = True,
     asset_bytes: AssetBytes | None = None,
+    gridfs_bucket: str | None = None,
     created: datetime.datetime | None = None,
     created_by: int | None = None,
     update: bool = False,
@@ -113,6 +114,9 @@ def migrate_course_from_mongo(
 
     ``asset_bytes(asset_type, filename)`` may return ``(bytes, content_type)``
     for an asset; without it (or when it returns None) only the metadata is kept.
+    ``gridfs_bucket`` (when no ``asset_bytes`` is given): read the bytes from
+    edx-platform's contentstore, GridFS in the same database, each file checked
+    against its recorded length and md5 (:func:`~.contentstore.gridfs_asset_bytes`).
 
     ``created_by`` is a local user id (or None); split's user ids are not
     local users, so they are not used for Learning Core's user columns.
@@ -143,6 +147,10 @@ def migrate_course_from_mongo(
         database = client[db_name]
     try:
         split = read_split_course(database, key, prefix=prefix, separator=collection_separator)
+        if asset_bytes is None and gridfs_bucket:
+            reader = gridfs_asset_bytes(database, key, bucket=gridfs_bucket)
+            from_gridfs = {k: reader(*k) for k in _asset_entries(split) if k[0] == "asset"}
+            asset_bytes = lambda asset_type, filename: from_gridfs.get((asset_type, filename))  # noqa: E731
     finally:
         if own_client is not None:
             own_client.close()
@@ -238,7 +246,7 @@ def _update(
     """
     result.updated = True
     final = draft if draft is not None else published or []
-    live_before = _live_blocks(course)
+    live_before = CourseWriter(course, created=now, created_by=created_by).live_blocks()
     if publish and published is not None:
         if not published_state_matches(course, published):
             _save_blocks(course, published, now=now, created_by=created_by)
@@ -260,14 +268,6 @@ def _update(
     _save_assets(course, assets, assets_with_bytes, result, now=now, created_by=created_by, drop_others=True)
 
 
-def _live_blocks(course: LearningCoreCourse) -> set[BlockKey]:
-    """The course's blocks whose draft is not deleted."""
-    live = Draft.objects.filter(entity__course_block__course=course, version__isnull=False).values_list(
-        "entity__course_block__block_type", "entity__course_block__block_id"
-    )
-    return {BlockKey(block_type, block_id) for block_type, block_id in live}
-
-
 def _save_assets(
     course: LearningCoreCourse,
     assets: dict[tuple[str, str], dict[str, Any]],
@@ -279,66 +279,54 @@ def _save_assets(
     drop_others: bool = False,
 ) -> None:
     """
-    Upsert split's asset metadata (with bytes when the caller found them).
+    Upsert split's asset metadata (with bytes when the caller found them), through ``CourseWriter.sync_assets``.
 
-    An asset whose stored row already says the same (and has the same bytes)
-    is left alone. ``drop_others``: delete the course's asset rows split does
-    not list (an update).
+    ``drop_others``: delete the course's asset rows split does not list (an update).
     """
     writer = CourseWriter(course, created=now, created_by=created_by)
-    stored = {(a.asset_type, a.path): a for a in CourseAsset.objects.filter(course=course).select_related("media")}
-    for (asset_type, filename), entry in assets.items():
-        edit_info = entry.get("edit_info") or {}
-        metadata = {k: edit_info.get(k) for k in _ASSET_EDIT_INFO_KEYS if edit_info.get(k) is not None}
-        for name in ("pathname", "thumbnail"):
-            if entry.get(name) is not None:
-                metadata[name] = entry[name]
-        metadata.update(entry.get("fields") or {})
-        content_type = entry.get("contenttype") or ""
-        current = stored.pop((asset_type, filename), None)
-        if (asset_type, filename) in assets_with_bytes:
-            data, found_type = assets_with_bytes[(asset_type, filename)]
-            content_type = content_type or found_type
-            if not (
-                current is not None and current.media is not None
-                and current.media.hash_digest == create_hash_digest(data)
-                and (current.content_type, current.locked, current.metadata)
-                == (content_type, bool(entry.get("locked")), metadata)
-            ):
-                writer.save_asset(filename, data, content_type=content_type, locked=bool(entry.get("locked")),
-                                  metadata=metadata)
-        else:
-            writer.save_asset_metadata(
-                filename,
-                asset_type=asset_type,
-                content_type=content_type,
-                locked=bool(entry.get("locked")),
-                metadata=metadata,
-                edited_on=edit_info.get("edited_on") or now,
-                edited_by=edit_info.get("edited_by") if isinstance(edit_info.get("edited_by"), int) else None,
-            )
-            result.assets_without_bytes += 1
-        result.assets += 1
-    if drop_others:
-        for stale in stored.values():
-            stale.delete()
-            result.assets_deleted += 1
+    synced = writer.sync_assets(
+        (_asset_data(key, entry, assets_with_bytes.get(key), now=now) for key, entry in assets.items()),
+        drop_missing=drop_others,
+    )
+    result.assets += synced.total
+    result.assets_without_bytes += synced.without_bytes
+    result.assets_deleted += synced.deleted
+
+
+def _asset_data(
+    key: tuple[str, str], entry: dict[str, Any], found: tuple[bytes, str] | None, *, now: datetime.datetime
+) -> AssetData:
+    """One entry of split's ``structure['assets']`` as the writer takes it."""
+    asset_type, filename = key
+    edit_info = entry.get("edit_info") or {}
+    metadata = {k: edit_info.get(k) for k in _ASSET_EDIT_INFO_KEYS if edit_info.get(k) is not None}
+    for name in ("pathname", "thumbnail"):
+        if entry.get(name) is not None:
+            metadata[name] = entry[name]
+    metadata.update(entry.get("fields") or {})
+    content_type = entry.get("contenttype") or ""
+    data = None
+    if found is not None:
+        data, found_type = found
+        content_type = content_type or found_type
+    return AssetData(
+        filename,
+        content_type,
+        data=data,
+        asset_type=asset_type,
+        locked=bool(entry.get("locked")),
+        metadata=metadata,
+        edited_on=edit_info.get("edited_on") or now,
+        edited_by=edit_info.get("edited_by") if isinstance(edit_info.get("edited_by"), int) else None,
+    )
 
 
 def _save_blocks(
     course: LearningCoreCourse, blocks: list[BlockData], *, now: datetime.datetime, created_by: int | None
 ) -> tuple[dict[str, int], int]:
     """Save ``blocks`` (bottom-up) as one draft change; soft-delete live blocks not among them."""
-    writer = CourseWriter(course, created=now, created_by=created_by)
-    wanted = {b.key for b in blocks}
-    deleted = 0
-    with content_api.bulk_draft_changes_for(course.learning_package_id, changed_by=created_by, changed_at=now):
-        for data in blocks:
-            writer.save_block(data)
-        for block_key in _live_blocks(course) - wanted:
-            writer.delete_block(block_key)
-            deleted += 1
-    return writer.stats, deleted
+    synced = CourseWriter(course, created=now, created_by=created_by).sync_blocks(blocks)
+    return {"created": synced.created, "updated": synced.updated, "unchanged": synced.unchanged}, synced.deleted
 
 
 def _block_data(split: SplitCourse, branch: BranchBlocks, result: MongoMigrationResult) -> list[BlockData]:

@@ -21,7 +21,9 @@ Every value is stored in split's form (:func:`~lc_modulestore.core.blocks.storab
 from __future__ import annotations
 
 import copy
+import datetime
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,8 @@ from lc_modulestore.api import (
 from lc_modulestore.importing.olx.reader import DetachedBlock, OlxCourse, OlxNode
 
 _MAX_TITLE = 500
+# edx-platform's own marker (XmlMixin.metadata_to_strip) for "this element is not a pointer tag".
+_NOT_A_POINTER = "x-is-pointer-node"
 _STRUCTURAL_FIELDS = frozenset({"children", "parent"})
 # Written by exports for the exporter's own use; XBlock.parse_xml ignores them too.
 _EXPORT_ONLY_ATTRIBUTES = frozenset({"xblock-family", "url_name", "filename"})
@@ -163,12 +167,85 @@ def decode_attribute(field: Field | None, value: str) -> Any:
     return decoded
 
 
+class FieldValueError(ValueError):
+    """A value no rule of edx-platform's XML import turns into the field's type."""
+
+
+def realize_value(field: Field, value: Any, *, source: str = "value") -> Any:
+    """
+    ``value`` in split's stored form for ``field``, by edx-platform's XML import rules.
+
+    Raises :class:`FieldValueError` when no rule fits.
+
+    ``source`` says where the value comes from:
+
+    * ``"attribute"``: OLX text. First its JSON, where it parses and the field's
+      ``from_json`` takes it (``deserialize_field``; JSON ``null`` is None),
+      then the text itself through ``from_json``;
+    * ``"value"``: a JSON value (policy.json, a decoded attribute): ``from_json``,
+      as edx-platform's import field data hands it to the block;
+    * ``"typed"``: what a class's ``parse_xml`` set. Kept as it is when the field
+      can store it; a class that kept the text (``HtmlBlock`` keeps ``start``
+      and ``due`` as written) gets it through ``from_json``, as edx-platform
+      reads it back from its field data.
+
+    The result is ``storable_value`` of the typed value.
+    """
+    candidates: list[Any] = []
+    if source == "attribute":
+        try:
+            decoded = json.loads(value)
+        except (ValueError, TypeError):
+            pass
+        else:
+            if decoded is None:
+                return None
+            candidates.append(decoded)
+    elif source == "typed":
+        try:
+            stored = storable_value(field, value)
+            if not isinstance(stored, datetime.datetime):  # split keeps datetimes; from_json takes only text
+                field.from_json(stored)  # what the read side does with it: a value it refuses is no value
+            return stored
+        except Exception:  # noqa: BLE001 - any refusal falls through to from_json, as edx-platform's reads do
+            pass
+    candidates.append(value)
+    failure: Exception | None = None
+    for candidate in candidates:
+        try:
+            return storable_value(field, field.from_json(candidate))
+        except Exception as exc:  # noqa: BLE001 - a field class may raise anything on a bad value
+            failure = exc
+    raise FieldValueError(f"{type(failure).__name__}: {failure}") from failure
+
+
 def _where(node: OlxNode, course: OlxCourse) -> dict[str, Any]:
     try:
         file = str(node.file.relative_to(course.course_dir))
     except ValueError:
         file = str(node.file)
     return {"file": file, "line": node.line}
+
+
+@dataclass(frozen=True)
+class FieldWarning:
+    """A value kept as written because no import rule fits its field: where it is, which block, which field."""
+
+    file: str
+    line: int | None
+    block: BlockKey
+    field: str  # "*": the whole block, kept as an error block
+    value: Any
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}, line {self.line}" if self.line else self.file
+        if self.field == "*":
+            return f"{where}: {self.block.type}/{self.block.id} kept as an error block: {self.reason}"
+        return (
+            f"{where}: {self.block.type}/{self.block.id} field {self.field!r}: {self.value!r} kept as written "
+            f"(in xml_attributes): {self.reason}"
+        )
 
 
 class FieldRealizer:
@@ -183,6 +260,13 @@ class FieldRealizer:
         # on re-import, reuse the id the block already has so an unchanged export stays unchanged.
         self.known_video_ids = known_video_ids or {}
         self.runtime = ImportRuntime(course, course_key)
+        self.warnings: list[FieldWarning] = []
+        # Blocks whose class refused their OLX, kept as ``error`` blocks: original key -> error key.
+        self.renamed: dict[BlockKey, BlockKey] = {}
+
+    def _warn(self, node: OlxNode, name: str, value: Any, exc: Exception) -> None:
+        where = _where(node, self.course)
+        self.warnings.append(FieldWarning(where["file"], where["line"], node.key, name, value, str(exc)))
 
     def close(self) -> None:
         self.runtime.close()
@@ -201,10 +285,13 @@ class FieldRealizer:
                 settings, content = self._generic(cls, node, policy)
         except OlxError:
             raise
-        except Exception as exc:  # a block class refusing its OLX: name the file
-            raise OlxError(
-                f"{node.key.type}/{node.key.id} cannot be parsed by {cls.__name__}: {exc}", **_where(node, self.course)
-            ) from exc
+        except Exception as exc:  # a block class refusing its OLX: kept as an error block, as split serves it
+            if node.is_container:
+                raise OlxError(
+                    f"{node.key.type}/{node.key.id} cannot be parsed by {cls.__name__}: {exc}",
+                    **_where(node, self.course),
+                ) from exc
+            return self._error_block(cls, node, exc)
         if node.key.type == "course" and self.course.wiki_slug:
             content["wiki_slug"] = self.course.wiki_slug
         title = settings.get("display_name")
@@ -213,10 +300,27 @@ class FieldRealizer:
             title=(title if isinstance(title, str) else "")[:_MAX_TITLE],
             settings=settings,
             content=content,
-            children=tuple(child.key for child in node.children),
+            children=tuple(self.renamed.get(child.key, child.key) for child in node.children),
             is_container=node.is_container,
             olx=None if node.is_container else self._leaf_olx(node),
         )
+
+    def _error_block(self, cls: type[XBlock], node: OlxNode, exc: Exception) -> BlockData:
+        """
+        A leaf its class refuses, as edx-platform's import keeps it: an ``error`` block holding the OLX and the failure.
+
+        It keeps the block id (the read side serves a block it cannot build the
+        same way), so one bad block does not abort a course edx-platform imports.
+        """
+        where = _where(node, self.course)
+        key = BlockKey("error", node.key.id)
+        self.renamed[node.key] = key
+        olx = self._leaf_olx(node)
+        message = f"{where['file']}: {node.key.type}/{node.key.id} cannot be parsed by {cls.__name__}: {exc}"
+        self.warnings.append(FieldWarning(where["file"], where["line"], node.key, "*", None,
+                                          f"{cls.__name__} refuses it: {type(exc).__name__}: {exc}"))
+        return BlockData(key=key, title="", settings={}, content={"contents": olx, "error_msg": message},
+                         olx=olx)
 
     def _parse_with_class(
         self, cls: type[XBlock], node: OlxNode, policy: dict[str, Any]
@@ -226,6 +330,33 @@ class FieldRealizer:
             element.set("url_name", node.key.id)
             if not element.get("edx_video_id", "").strip() and node.key in self.known_video_ids:
                 element.set("edx_video_id", self.known_video_ids[node.key])
+        # A value no rule fits is kept as written and reported, before the class sees it: some classes
+        # (ProblemBlock, VideoBlock) raise on it, which would cost the whole block.
+        kept: dict[str, Any] = {}
+        for name, raw in list(element.attrib.items()):
+            field = cls.fields.get(name)
+            if field is None or name in _EXPORT_ONLY_ATTRIBUTES or field.scope not in (Scope.settings, Scope.content):
+                continue
+            try:
+                realize_value(field, raw, source="attribute")
+            except FieldValueError as exc:
+                self._warn(node, name, raw, exc)
+                kept[name] = raw
+                del element.attrib[name]
+        pointer_guard = bool(kept) and set(element.attrib) <= {"url_name"} and len(element) == 0 \
+            and not (element.text or "").strip()
+        if pointer_guard:  # what is left must not read as a pointer tag to a file that does not exist
+            element.set(_NOT_A_POINTER, "true")
+        policy = dict(policy)
+        for name, value in list(policy.items()):
+            field = cls.fields.get(name)
+            if field is None or field.scope not in (Scope.settings, Scope.content):
+                continue
+            try:
+                realize_value(field, value)
+            except FieldValueError as exc:
+                self._warn(node, name, value, exc)
+                kept[name] = policy.pop(name)
         self.runtime.use(node, policy)
         usage = self.course_key.make_usage_key(node.key.type, node.key.id)
         block = cls.parse_xml(element, self.runtime, ScopeIds(None, node.key.type, usage, usage))
@@ -233,18 +364,32 @@ class FieldRealizer:
         for name, value in policy.items():
             field = block.fields.get(name)
             if field is not None and field.scope in (Scope.settings, Scope.content):
-                setattr(block, name, field.from_json(value))
+                try:
+                    setattr(block, name, field.from_json(value))
+                except Exception as exc:  # noqa: BLE001 - kept and reported, never an import failure
+                    self._warn(node, name, value, exc)
+                    kept[name] = value
             else:
                 block.xml_attributes = {**block.xml_attributes, name: value}
         settings: dict[str, Any] = {}
         content: dict[str, Any] = {}
         for name, field in block.fields.items():
-            if name in _STRUCTURAL_FIELDS or not field.is_set_on(block):
+            if name in _STRUCTURAL_FIELDS or name in kept or field.scope not in (Scope.settings, Scope.content):
                 continue
-            if field.scope == Scope.settings:
-                settings[name] = storable_value(field, field.read_from(block))
-            elif field.scope == Scope.content:
-                content[name] = storable_value(field, field.read_from(block))
+            if not field.is_set_on(block):
+                continue
+            value = field.read_from(block)
+            try:
+                stored = realize_value(field, value, source="typed")
+            except FieldValueError as exc:
+                raw = node.element.get(name, value)
+                self._warn(node, name, raw, exc)
+                kept[name] = raw
+                continue
+            (settings if field.scope == Scope.settings else content)[name] = stored
+        attributes = {k: v for k, v in settings.get("xml_attributes", {}).items() if k != _NOT_A_POINTER}
+        if kept or attributes != settings.get("xml_attributes", attributes):
+            settings["xml_attributes"] = {**attributes, **kept}
         return settings, content
 
     def _generic(
@@ -254,34 +399,41 @@ class FieldRealizer:
         content: dict[str, Any] = {}
         xml_attributes: dict[str, Any] = {}
         element = node.element
-        values: dict[str, Any] = {}
+        values: dict[str, tuple[Any, str]] = {}  # name -> (value, source for realize_value)
         for name, raw in element.attrib.items():
             if name in _EXPORT_ONLY_ATTRIBUTES:
                 continue
             if "}" in name:  # namespaced (xml:lang…): keep verbatim
                 xml_attributes[name] = raw
                 continue
-            values[name] = decode_attribute(cls.fields.get(name), raw)
+            values[name] = (raw, "attribute")
         if node.key.type == "conditional":
-            values.update(_conditional_values(element, values))
-        values.update(policy)
-        for name, value in values.items():
+            plain = {name: decode_attribute(cls.fields.get(name), raw) for name, (raw, _) in values.items()}
+            conditional = _conditional_values(element, plain)
+            values = {name: item for name, item in values.items() if name in plain}
+            values.update((name, (value, "value")) for name, value in conditional.items())
+        if node.key.type == "course":  # CourseBlock.definition_from_xml: <textbook title= book_url=/> pairs
+            textbooks = [[t.get("title"), t.get("book_url")] for t in element.findall("textbook")]
+            if textbooks:
+                values["textbooks"] = (textbooks, "value")
+        values.update((name, (value, "value")) for name, value in policy.items())
+        for name, (value, source) in values.items():
             field = cls.fields.get(name)
             if name in _STRUCTURAL_FIELDS:
                 continue
             if field is None:
-                settings[name] = value
+                settings[name] = decode_attribute(None, value) if source == "attribute" else value
+                continue
+            if field.scope not in (Scope.settings, Scope.content):
+                xml_attributes[name] = decode_attribute(field, value) if source == "attribute" else value
                 continue
             try:
-                typed = field.from_json(value)
-            except (ValueError, TypeError):
+                stored = realize_value(field, value, source=source)
+            except FieldValueError as exc:
+                self._warn(node, name, value, exc)
                 xml_attributes[name] = value
                 continue
-            target = content if field.scope == Scope.content else settings
-            if field.scope in (Scope.settings, Scope.content):
-                target[name] = storable_value(field, typed)
-            else:
-                xml_attributes[name] = value
+            (content if field.scope == Scope.content else settings)[name] = stored
         if not node.is_container:
             # A leaf's inner XML is its content ``data``; an explicit ``data`` attribute
             # (drag-and-drop-v2 keeps its JSON there) only stands when there is no inner XML.
@@ -316,6 +468,8 @@ class FieldRealizer:
             for tab in self.course.policy_for(BlockKey("course", "course")).get("tabs", []):
                 if isinstance(tab, dict) and tab.get("type") == "static_tab" and tab.get("url_slug") == block.key.id:
                     settings["display_name"] = tab.get("name", "")
+                    # edx-platform's import: the tab's course_staff_only is the block's (hidden tabs stay in the list)
+                    settings["course_staff_only"] = bool(tab.get("course_staff_only", False))
         if block.items is not None:
             field = cls.fields.get("items")
             scope_target = content if field is None or field.scope == Scope.content else settings
@@ -355,4 +509,4 @@ def _conditional_values(element: etree._Element, values: dict[str, Any]) -> dict
     return result
 
 
-__all__ = ["FieldRealizer", "ImportRuntime", "decode_attribute"]
+__all__ = ["FieldRealizer", "FieldValueError", "FieldWarning", "ImportRuntime", "decode_attribute", "realize_value"]

@@ -390,20 +390,42 @@ def _read_policy(
     return policy, grading
 
 
-def _read_detached(root: ExportRoot) -> list[DetachedBlock]:
-    detached: list[DetachedBlock] = []
+def _read_detached(root: ExportRoot, url_name: str = "") -> list[DetachedBlock]:
+    """
+    edx-platform's ``load_extra_content``: every file of ``about/``, ``info/`` and ``tabs/``, not only ``*.html``.
+
+    A file's block id is its name without its last extension (``overview.html``,
+    ``short_description``); ``<folder>/<course url_name>/`` is read after the
+    folder and wins; ``<slug>.<field>.json`` sets a field of that block (only
+    ``items``, course updates, is kept); editor backups (``*~``) are skipped.
+    Every file goes through the export root's checks (links, sizes, encoding).
+    """
+    detached: dict[BlockKey, DetachedBlock] = {}
+    items: dict[BlockKey, Path] = {}
     for folder, block_type in (("about", "about"), ("info", "course_info"), ("tabs", "static_tab")):
-        for path in root.listing(root.course_dir / folder, suffix=".html"):
-            block = DetachedBlock(BlockKey(block_type, path.stem), root.read_text(path), path)
-            items_file = path.with_name(f"{path.stem}.items.json")
-            if block_type == "course_info" and items_file.is_file():
-                root.check_listed(items_file)
-                items = _load_json(items_file, root)
-                if not isinstance(items, list):
-                    raise OlxError("must be a JSON list of updates", file=root.display(items_file))
-                block.items = items
-            detached.append(block)
-    return detached
+        for path in _detached_files(root, root.course_dir / folder, url_name):
+            parts = path.name.split(".")
+            if ".json" in path.name:
+                if len(parts) == 3 and parts[1:] == ["items", "json"]:
+                    items[BlockKey(block_type, parts[0])] = path
+                continue
+            key = BlockKey(block_type, path.stem)
+            detached[key] = DetachedBlock(key, root.read_text(path), path)
+    for key, items_file in items.items():
+        if key.type == "course_info" and key in detached:
+            value = _load_json(items_file, root)
+            if not isinstance(value, list):
+                raise OlxError("must be a JSON list of updates", file=root.display(items_file))
+            detached[key].items = value
+    return list(detached.values())
+
+
+def _detached_files(root: ExportRoot, folder: Path, url_name: str) -> list[Path]:
+    """The files edx-platform reads from a detached folder, in the order they apply (the run's subfolder last)."""
+    files: list[Path] = []
+    for directory in (folder, folder / url_name) if url_name else (folder,):
+        files.extend(p for p in root.listing(directory, suffix="") if not p.name.endswith("~"))
+    return files
 
 
 def asset_name(path: str) -> str:
@@ -515,7 +537,7 @@ def read_course_dir(course_dir: Path) -> OlxCourse:
         policy=policy,
         grading_policy=grading,
         wiki_slug=wiki_slug,
-        detached=_read_detached(root),
+        detached=_read_detached(root, url_name),
         assets=_read_assets(root),
         drafts=_read_drafts(root),
     )

@@ -46,6 +46,8 @@ class Command(BaseCommand):
             message = str(exc)
             raise CommandError(message if message.startswith(options["path"]) else f"{options['path']}: {message}"
                                ) from exc
+        for warning in result.warnings:
+            self.stderr.write(self.style.WARNING(f"warning: {warning}"))
         if verbosity >= 1:
             elapsed = time.monotonic() - started
             published = f", published (log {result.publish_log_id})" if result.published else (

@@ -33,6 +33,11 @@ class Command(BaseCommand):
             help="Split's collection prefix, DOC_STORE_CONFIG['collection'] (default: LC_MODULESTORE_MONGO_COLLECTION)",
         )
         parser.add_argument("--publish", action="store_true", help="Publish split's published head")
+        parser.add_argument(
+            "--gridfs-bucket", default="fs",
+            help="GridFS bucket of edx-platform's contentstore in the same database, read for asset bytes, each "
+                 "checked against its md5 (default: fs; '' keeps asset metadata only)",
+        )
         parser.add_argument("--user", help="Username recorded as creator/publisher in Learning Core")
         parser.add_argument(
             "--update", action="store_true",
@@ -54,6 +59,7 @@ class Command(BaseCommand):
                 db=db,
                 collection_prefix=options["collection"],
                 publish=options["publish"],
+                gridfs_bucket=options["gridfs_bucket"] or None,
                 created_by=created_by,
                 update=options["update"],
             )
