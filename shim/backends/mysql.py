@@ -54,6 +54,9 @@ _INDEX_VALUES = (
     "edited_by",
     "edited_on",
     "last_update",
+    "course_id",
+    "published_structure__course_id",
+    "draft_structure__course_id",
 )
 _BRANCH_COLUMNS = {PUBLISHED_BRANCH: "published_structure", DRAFT_BRANCH: "draft_structure"}
 
@@ -68,6 +71,12 @@ def _index_doc(row: dict[str, Any]) -> CourseIndexDoc:
     """Split's ``active_versions`` document for one ``values()`` row."""
     versions = {}
     for branch, column in _BRANCH_COLUMNS.items():
+        if row[f"{column}__objectid"] and row[f"{column}__course_id"] != row["course_id"]:
+            # An index row pointing at another course's structure would serve that course under this key.
+            raise CorruptDocumentError(
+                f"Course index of {row['course__course_key']} points its {branch} at structure "
+                f"{row[f'{column}__objectid']} of another course; recompile with lc_compile --full"
+            )
         if row[f"{column}__objectid"]:
             versions[branch] = ObjectId(row[f"{column}__objectid"])
     doc = {

@@ -10,6 +10,7 @@ import re
 import bson
 import pytest
 from django.apps import apps as django_apps
+from django.core.cache import caches
 from django.core.management import CommandError, call_command
 from opaque_keys.edx.keys import CourseKey
 
@@ -17,6 +18,7 @@ from compiler import api
 from lc_modulestore.api import PUBLISHED_BRANCH, CorruptDocumentError, checksum, encode_definition
 from lc_modulestore.models import CompiledDefinition, CompiledStructure, CourseIndex
 from shim.backends.mysql import MySQLPersistenceBackend
+from shim.caches import STRUCTURE_CACHE_ALIAS, StructureCache
 from tests.compiler.helpers import build_course
 
 pytestmark = pytest.mark.django_db
@@ -96,10 +98,12 @@ def test_an_index_pointing_at_another_course_structure_is_refused():
     CourseIndex.objects.filter(course__course_key=KEY).update(published_structure=other)
     with pytest.raises(CorruptDocumentError, match=rf"{K}.*{other.objectid}.*Org\+Other\+R"):
         api.structure_document(KEY)
-    backend = MySQLPersistenceBackend()
-    index = backend.get_course_index(CourseKey.from_string(KEY))
+    backend = MySQLPersistenceBackend(structure_cache=StructureCache(max_entries=0))
+    with pytest.raises(CorruptDocumentError, match=rf"{K}.*{other.objectid}.*another course"):
+        backend.get_course_index(CourseKey.from_string(KEY))
+    caches[STRUCTURE_CACHE_ALIAS].clear()
     with pytest.raises(CorruptDocumentError, match=rf"{other.objectid}.*{K}.*Org\+Other\+R"):
-        backend.get_structure(index["versions"][PUBLISHED_BRANCH], course_context=CourseKey.from_string(KEY))
+        backend.get_structure(bson.ObjectId(other.objectid), course_context=CourseKey.from_string(KEY))
 
 
 def test_the_migration_checksums_rows_compiled_before_it():
