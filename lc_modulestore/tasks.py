@@ -8,8 +8,10 @@ draft log, so several queued draft tasks collapse into one compile.
 A compile that fails raises, so django-celery-results records it as FAILURE (where the runbook looks);
 only a package that holds no course (a library) or a course with no root yet (an import under way) is a
 clean no-op SUCCESS. Transient database errors (``TransientCompileError``: SQLite locked, MySQL deadlock or
-lock wait) are retried with backoff, a bounded number of times. Every task has soft and hard time limits and
-goes to the queue ``LC_MODULESTORE_COMPILE_QUEUE``. ``lc_modulestore.compile_stale`` (periodic, see
+lock wait) are retried with backoff, a bounded number of times. Every task has soft and hard time limits.
+They are routed by name (``lc_modulestore.compile_*``, Celery's ``task_routes``; a task-level ``queue`` is
+deprecated) to the queue ``LC_MODULESTORE_COMPILE_QUEUE``: the standalone settings' ``CELERY_TASK_ROUTES``,
+edx-platform's routes from the plugin settings. ``lc_modulestore.compile_stale`` (periodic, see
 ``CELERY_BEAT_SCHEDULE`` in the standalone settings) compiles whatever still lags.
 """
 from __future__ import annotations
@@ -38,7 +40,6 @@ def _setting(name: str, default):
 
 #: Options every compile task shares (read once, when the tasks are declared).
 COMPILE_TASK_OPTIONS = {
-    "queue": _setting("LC_MODULESTORE_COMPILE_QUEUE", "lc_modulestore.compile"),
     "autoretry_for": (TransientCompileError,),
     "max_retries": _setting("LC_MODULESTORE_COMPILE_TASK_MAX_RETRIES", 5),
     "retry_backoff": _setting("LC_MODULESTORE_COMPILE_TASK_RETRY_BACKOFF", 5),

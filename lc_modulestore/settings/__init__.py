@@ -196,6 +196,7 @@ LC_MODULESTORE_DRAFT_COMPILE_DEBOUNCE = 5
 # .. setting_description: The Celery queue the compile tasks (lc_modulestore.compile_publish_log,
 #   lc_modulestore.compile_drafts, lc_modulestore.compile_stale) are sent to; run a worker on it.
 LC_MODULESTORE_COMPILE_QUEUE = "lc_modulestore.compile"
+CELERY_TASK_ROUTES = {"lc_modulestore.compile_*": {"queue": LC_MODULESTORE_COMPILE_QUEUE}}
 # A compile that meets a transient database error (SQLite locked, MySQL deadlock / lock wait) starts again,
 # up to this many attempts in all, after LC_MODULESTORE_COMPILE_RETRY_DELAY seconds, doubled each time.
 LC_MODULESTORE_COMPILE_ATTEMPTS = 4

@@ -17,6 +17,7 @@ from compiler import api, pipeline, storage
 from lc_modulestore import tasks
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, CourseWriter, create_course, publish_course
 from lc_modulestore.models import CourseIndex
+from lc_modulestore.settings.celery import app
 from tests.compiler.helpers import T0, build_course, leaf
 
 pytestmark = pytest.mark.django_db
@@ -133,7 +134,8 @@ def test_a_failed_compile_task_is_recorded_as_failure():
 def test_compile_tasks_carry_names_queue_retries_and_time_limits():
     for task in (tasks.compile_publish_log_task, tasks.compile_drafts_task, tasks.compile_stale_task):
         assert task.name.startswith("lc_modulestore.compile_")
-        assert task.queue == django_settings.LC_MODULESTORE_COMPILE_QUEUE == "lc_modulestore.compile"
+        route = app.amqp.router.route({}, task.name)
+        assert route["queue"].name == django_settings.LC_MODULESTORE_COMPILE_QUEUE == "lc_modulestore.compile"
         assert api.TransientCompileError in task.autoretry_for
         assert 0 < task.max_retries <= 10 and task.retry_backoff
         assert 0 < task.soft_time_limit < task.time_limit

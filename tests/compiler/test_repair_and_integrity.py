@@ -18,7 +18,7 @@ from compiler import api
 from lc_modulestore.api import PUBLISHED_BRANCH, CorruptDocumentError, checksum, encode_definition
 from lc_modulestore.models import CompiledDefinition, CompiledStructure, CourseIndex
 from shim.backends.mysql import MySQLPersistenceBackend
-from shim.caches import STRUCTURE_CACHE_ALIAS, StructureCache
+from shim.caches import STRUCTURE_CACHE_ALIAS, StructureCache, clear_request_caches
 from tests.compiler.helpers import build_course
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +98,7 @@ def test_an_index_pointing_at_another_course_structure_is_refused():
     CourseIndex.objects.filter(course__course_key=KEY).update(published_structure=other)
     with pytest.raises(CorruptDocumentError, match=rf"{K}.*{other.objectid}.*Org\+Other\+R"):
         api.structure_document(KEY)
+    clear_request_caches()  # an earlier test's index document of the same key
     backend = MySQLPersistenceBackend(structure_cache=StructureCache(max_entries=0))
     with pytest.raises(CorruptDocumentError, match=rf"{K}.*{other.objectid}.*another course"):
         backend.get_course_index(CourseKey.from_string(KEY))
