@@ -196,3 +196,13 @@ def test_lc_compile_all_shows_a_progress_bar(monkeypatch):
     build_course("course-v1:Org+B+R")
     _, err = _run("lc_compile", "--all", "--branch", "both")
     assert "0/4" in err and "compile/s" in err  # tqdm's counter, on stderr
+
+
+@pytest.mark.parametrize("courses", [1, 4])
+def test_finding_lagging_heads_is_one_query_whatever_the_number_of_courses(courses, django_assert_num_queries,
+                                                                          no_triggers):
+    for n in range(courses):
+        build_course(f"course-v1:Org+Q{n}+R")
+    with django_assert_num_queries(1):
+        lagging = api.stale_heads()
+    assert len(lagging) == 2 * courses
