@@ -59,11 +59,11 @@ class StoredCourse:
     course_key: Any
     structure_data: bytes
     structure_checksum: str
-    definitions: list[tuple[str, bytes]]
+    definitions: list[tuple[str, bytes, str]]
 
     @property
     def stored_bytes(self) -> int:
-        return len(self.structure_data) + sum(len(d) for _, d in self.definitions)
+        return len(self.structure_data) + sum(len(d) for _, d, _ in self.definitions)
 
 
 @dataclass
@@ -84,12 +84,12 @@ def load_stored_course(course_key: str) -> StoredCourse:
     row = CourseIndex.objects.select_related("published_structure").get(course=course).published_structure
     structure = decode_structure(row.data, row.checksum, what=course_key)
     ids = sorted({str(b["definition"]) for b in structure["blocks"] if b.get("definition")})
-    definitions: list[tuple[str, bytes]] = []
+    definitions: list[tuple[str, bytes, str]] = []
     for start in range(0, len(ids), 2000):
         definitions.extend(
-            (objectid, bytes(data))
-            for objectid, data in CompiledDefinition.objects.filter(objectid__in=ids[start:start + 2000])
-            .values_list("objectid", "data")
+            (objectid, bytes(data), checksum)
+            for objectid, data, checksum in CompiledDefinition.objects.filter(objectid__in=ids[start:start + 2000])
+            .values_list("objectid", "data", "checksum")
         )
     return StoredCourse(CourseKey.from_string(course_key), bytes(row.data), row.checksum, definitions)
 
@@ -102,8 +102,8 @@ def measure_floor(stored: StoredCourse) -> FloorResult:
     started = time.perf_counter()
     structure = decode_structure(stored.structure_data, stored.structure_checksum, what="floor")
     definitions = {}
-    for objectid, data in stored.definitions:
-        document = decode_definition(data, what=objectid)
+    for objectid, data, checksum in stored.definitions:
+        document = decode_definition(data, checksum, what=objectid)
         definitions[document["_id"]] = document
     course_key = stored.course_key
     kv: dict[Any, Any] = {}

@@ -1,24 +1,33 @@
 """
 Public API of the compiler: Learning Core history → split documents in MySQL.
 
-Commands, tasks and tests use only these names. A compile reads a snapshot
-(:mod:`compiler.snapshot`), builds documents (:mod:`compiler.transform`) and
-installs them (:mod:`compiler.storage`) in one transaction.
+Commands, tasks and tests use only these names. A thin face over one pipeline
+(:mod:`compiler.pipeline`): a compile reads a snapshot (:mod:`compiler.snapshot`),
+builds documents (:mod:`compiler.transform`) and installs them
+(:mod:`compiler.storage`) in one transaction.
 """
 from __future__ import annotations
 
 import logging
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import transaction
 
-from compiler import documents, snapshot, storage
-from compiler.errors import CompileError, LogNotFoundError, NeedsFullCompile
-from compiler.transform import build_structure
-from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, course_published, decode_definition, get_course
+from compiler import documents, pipeline, snapshot, storage
+from compiler.errors import CompileError, LogNotFoundError, NoRootYetError, TransientCompileError
+from compiler.pipeline import CompileResult
+from compiler.snapshot import LaggingHead
+from lc_modulestore.api import (
+    DRAFT_BRANCH,
+    PUBLISHED_BRANCH,
+    CorruptDocumentError,
+    LcModulestoreError,
+    course_published,
+    decode_definition,
+    get_course,
+)
 from lc_modulestore.models_api import CompiledDefinition, CourseIndex, LearningCoreCourse
 
 log = logging.getLogger(__name__)
@@ -26,48 +35,36 @@ log = logging.getLogger(__name__)
 BRANCHES = (PUBLISHED_BRANCH, DRAFT_BRANCH)
 
 
-@dataclass(frozen=True)
-class CompileResult:
-    """What one compile did."""
-
-    course_key: str
-    branch: str
-    log_id: int | None  # PublishLog (published) or DraftChangeLog (draft) id
-    structure_id: str | None
-    installed: bool  # the course index now serves this structure (moved by this call)
-    stale: bool  # skipped: the head was already this log or a newer one
-    full: bool
-    fallback: str  # why an incremental compile ran in full ("" if it did not)
-    block_count: int = 0
-    rebuilt_blocks: int = 0
-    raw_size: int = 0
-    stored_size: int = 0
-    ms: float = 0.0
-    queries: int = 0
-
-
-def compile_publish_log(log_id: int, *, full: bool = False) -> CompileResult:
+def compile_publish_log(log_id: int, *, full: bool = False, repair: bool = False) -> CompileResult:
     """
     Compile the published branch as of PublishLog ``log_id`` and make it the head (unless a newer head exists).
 
     Incremental when the course's head is the structure of the publish just
     before this one (and had no pinned rows), full otherwise or when ``full``.
+    ``repair`` rebuilds and rewrites the structure of this log and its definitions even when it is the head.
     Sends ``course_published`` on commit when the head moved.
     """
     target = snapshot.publish_target(log_id)
-    return _compile_published(target.course, log_id, full=full)
+    return _published(target.course, log_id, full=full, repair=repair)
 
 
-def compile_course(course_key: str, *, branch: str, full: bool = False) -> CompileResult:
-    """Compile ``branch`` (``published-branch`` or ``draft-branch``) of a course from its latest log."""
+def compile_course(course_key: str, *, branch: str, full: bool = False, repair: bool | None = None) -> CompileResult:
+    """
+    Compile ``branch`` (``published-branch`` or ``draft-branch``) of a course from its latest log.
+
+    ``full`` compiles in full and, unless ``repair=False``, also repairs: it rewrites the stored structure and
+    every definition it references even when the head looks current (``lc_compile --full``), because a damaged
+    row is exactly what a current-looking head can hide.
+    """
     course = get_course(course_key)
+    repair = full if repair is None else repair
     if branch == PUBLISHED_BRANCH:
         latest = snapshot.latest_publish_log_id(course)
         if latest is None:
             raise CompileError(f"Course {course.course_key} has never been published")
-        return _compile_published(course, latest, full=full)
+        return _published(course, latest, full=full, repair=repair)
     if branch == DRAFT_BRANCH:
-        return _compile_drafts(course, full=full)
+        return _drafts(course, full=full, repair=repair)
     raise CompileError(f"Unknown branch {branch!r} for {course.course_key} (use {PUBLISHED_BRANCH} or {DRAFT_BRANCH})")
 
 
@@ -77,126 +74,59 @@ def compile_drafts(course_key: str, *, full: bool = False) -> CompileResult:
 
     Incremental from the draft structure served now (the draft logs since its own), unless ``full``.
     """
-    return _compile_drafts(get_course(course_key), full=full)
+    return _drafts(get_course(course_key), full=full)
 
 
 def compile_drafts_of_package(learning_package_id: int) -> CompileResult | None:
     """:func:`compile_drafts` for the course stored in a learning package (None if it holds no course)."""
     course = LearningCoreCourse.objects.filter(learning_package_id=learning_package_id).first()
-    return _compile_drafts(course) if course is not None else None
+    return _drafts(course) if course is not None else None
 
 
-def _compile_published(course: LearningCoreCourse, log_id: int, *, full: bool) -> CompileResult:
-    started = time.perf_counter()
-    head = storage.head_log_id(course, PUBLISHED_BRANCH)
-    if head is not None and head >= log_id:
-        return CompileResult(str(course.course_key), PUBLISHED_BRANCH, log_id, None, False, True, full, "")
-    with CaptureQueriesContext(connection) as queries:
-        build, fallback = None, ""
-        if not full:
-            previous_id = snapshot.predecessor_publish_log_id(course, log_id)
-            build, fallback = _patch(
-                course, PUBLISHED_BRANCH, previous_id,
-                lambda previous: snapshot.incremental_published_snapshot(course, log_id, previous_blocks=previous.keys),
-            )
-        is_full = build is None
-        if build is None:
-            build = build_structure(snapshot.full_published_snapshot(course, log_id))
-        ms = (time.perf_counter() - started) * 1000
-        installed = storage.install(
-            course=course,
-            branch=PUBLISHED_BRANCH,
-            log_id=log_id,
-            build=build,
-            full=is_full,
-            compile_ms=ms,
-            compile_queries=len(queries),  # reads and build; the install writes come after
-        )
-    if installed.moved:
-        _send_course_published_on_commit(course)
-    return _result(course, PUBLISHED_BRANCH, log_id, installed, full=is_full, fallback=fallback, ms=ms,
-                   queries=len(queries))
+@dataclass(frozen=True, kw_only=True)
+class StaleCompile:
+    """What :func:`compile_stale` did for one lagging branch: its result, or the error that stopped it."""
+
+    lagging: LaggingHead
+    result: CompileResult | None = None
+    error: str = ""
 
 
-def _compile_drafts(course: LearningCoreCourse, *, full: bool = False) -> CompileResult:
-    started = time.perf_counter()
-    latest = snapshot.latest_draft_log(course)
-    if latest is None:
-        raise CompileError(f"Course {course.course_key} has no draft changes to compile")
-    head = storage.head_log_id(course, DRAFT_BRANCH)
-    if head is not None and head >= latest.pk:
-        return CompileResult(str(course.course_key), DRAFT_BRANCH, latest.pk, None, False, True, True, "")
-    with CaptureQueriesContext(connection) as queries:
-        build, fallback = None, ""
-        if not full:
-            # From the structure the draft branch serves now: a debounced compile may cover several draft logs.
-            build, fallback = _patch(
-                course, DRAFT_BRANCH, head,
-                lambda previous: snapshot.incremental_draft_snapshot(course, head, previous_blocks=previous.keys),
-            )
-        is_full = build is None
-        if build is None:
-            build = build_structure(snapshot.draft_snapshot(course))
-        log_id = build.log_id
-        ms = (time.perf_counter() - started) * 1000
-        installed = storage.install(
-            course=course,
-            branch=DRAFT_BRANCH,
-            log_id=log_id,
-            build=build,
-            full=is_full,
-            compile_ms=ms,
-            compile_queries=len(queries),  # reads and build; the install writes come after
-        )
-    return _result(course, DRAFT_BRANCH, log_id, installed, full=is_full, fallback=fallback, ms=ms,
-                   queries=len(queries))
+def stale_heads() -> list[LaggingHead]:
+    """Every course branch whose served head lags its newest PublishLog / DraftChangeLog (one query)."""
+    return snapshot.lagging_heads()
 
 
-def _patch(course: LearningCoreCourse, branch: str, previous_log_id: int | None, make_snapshot) -> tuple:
+def compile_stale(*, on_each: Callable[[StaleCompile], None] | None = None) -> list[StaleCompile]:
     """
-    ``(build, "")`` patching the structure of ``previous_log_id`` (incremental), or ``(None, why not)`` when only a
-    full compile can be exact: no such structure, pinned rows in it, or the transform's own refusal.
+    Compile every lagging branch (:func:`stale_heads`), going on past failures: a publish whose compile was lost
+    (never enqueued, failed for good) is caught up here. ``on_each`` sees each outcome as it happens (progress).
     """
-    previous_row = storage.structure_row(course, branch, previous_log_id) if previous_log_id else None
-    if previous_row is None:
-        return None, f"no structure for the previous {'publish' if branch == PUBLISHED_BRANCH else 'draft log'}"
-    if previous_row.has_pins:
-        return None, "pinned rows in the previous structure"
-    previous = storage.lazily_decoded(previous_row)
-    try:
-        return build_structure(make_snapshot(previous), previous=previous), ""
-    except NeedsFullCompile as exc:
-        return None, str(exc)
+    outcomes = []
+    for lagging in stale_heads():
+        try:
+            outcome = StaleCompile(lagging=lagging, result=compile_course(lagging.course_key, branch=lagging.branch))
+        except LcModulestoreError as exc:
+            log.warning("Could not compile stale %s of %s: %s", lagging.branch, lagging.course_key, exc)
+            outcome = StaleCompile(lagging=lagging, error=str(exc))
+        outcomes.append(outcome)
+        if on_each is not None:
+            on_each(outcome)
+    return outcomes
 
 
-def _result(
-    course: LearningCoreCourse,
-    branch: str,
-    log_id: int,
-    installed: storage.Installed,
-    *,
-    full: bool,
-    fallback: str,
-    ms: float,
-    queries: int,
-) -> CompileResult:
-    row = installed.structure
-    return CompileResult(
-        course_key=str(course.course_key),
-        branch=branch,
-        log_id=log_id,
-        structure_id=row.objectid if row else None,
-        installed=installed.moved,
-        stale=installed.stale,
-        full=full,
-        fallback=fallback,
-        block_count=row.block_count if row else 0,
-        rebuilt_blocks=row.rebuilt_blocks if row else 0,
-        raw_size=row.raw_size if row else 0,
-        stored_size=row.stored_size if row else 0,
-        ms=ms,
-        queries=queries,
+def _published(course: LearningCoreCourse, log_id: int, *, full: bool, repair: bool = False) -> CompileResult:
+    result = pipeline.compile_branch(
+        course=course, make_plan=lambda: pipeline.published_plan(course, log_id), full=full, repair=repair
     )
+    if result.installed:
+        _send_course_published_on_commit(course)
+    return result
+
+
+def _drafts(course: LearningCoreCourse, *, full: bool = False, repair: bool = False) -> CompileResult:
+    return pipeline.compile_branch(course=course, make_plan=lambda: pipeline.draft_plan(course), full=full,
+                                   repair=repair)
 
 
 def _send_course_published_on_commit(course: LearningCoreCourse) -> None:
@@ -238,16 +168,23 @@ def structure_document(course_key: str, *, branch: str = PUBLISHED_BRANCH) -> di
     """The decoded head structure of ``branch`` of a course (CompileError if none is compiled)."""
     course = get_course(course_key)
     index = CourseIndex.objects.filter(course=course).first()
-    row = getattr(index, storage.head_field(branch)) if index else None
+    row = storage.served_head(index, branch) if index else None
     if row is None:
         raise CompileError(f"Course {course.course_key} has no compiled {branch} structure; run lc_compile")
     return storage.decoded(row)
 
 
-def definition_documents(definition_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Decoded definitions by id (24-hex strings); missing ids are absent from the result."""
+def definition_documents(definition_ids: list[str], *, course_key: str = "") -> dict[str, dict[str, Any]]:
+    """
+    Decoded definitions by id (24-hex strings); missing ids are absent from the result. A damaged row raises
+    CorruptDocumentError naming the definition (and ``course_key`` when given).
+    """
     rows = CompiledDefinition.objects.filter(objectid__in=definition_ids)
-    return {row.objectid: decode_definition(row.data, what=row.objectid) for row in rows}
+    of = f" of course {course_key}" if course_key else ""
+    return {
+        row.objectid: decode_definition(row.data, row.checksum, what=f"{row.objectid} ({row.block_type}){of}")
+        for row in rows
+    }
 
 
 def _oid(hex_id: str):
@@ -260,11 +197,18 @@ __all__ = [
     "BRANCHES",
     "CompileError",
     "CompileResult",
+    "CorruptDocumentError",
+    "LaggingHead",
     "LogNotFoundError",
+    "NoRootYetError",
+    "StaleCompile",
+    "TransientCompileError",
     "compile_course",
     "compile_drafts",
     "compile_drafts_of_package",
     "compile_publish_log",
+    "compile_stale",
+    "stale_heads",
     "course_index_document",
     "definition_documents",
     "structure_document",

@@ -12,3 +12,14 @@ class NeedsFullCompile(LcModulestoreError):
 
 class LogNotFoundError(CompileError, LookupError):
     """No PublishLog / DraftChangeLog with this id belongs to a Learning Core course."""
+
+
+class NoRootYetError(CompileError):
+    """The course has no root container yet (an import under way): nothing to compile, nothing lost."""
+
+
+class TransientCompileError(CompileError):
+    """
+    The database refused the compile for a while (SQLite ``database is locked``, a MySQL deadlock or lock wait
+    timeout) and the compile's own retries ran out. Celery tasks retry it later; ``lc_compile --stale`` finds it.
+    """

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from openedx_content.models_api import (
     ContainerVersion,
     Draft,
@@ -33,7 +33,7 @@ from openedx_content.models_api import (
 )
 
 from compiler import documents
-from compiler.errors import CompileError, LogNotFoundError
+from compiler.errors import CompileError, LogNotFoundError, NoRootYetError
 from compiler.transform import EntityHistory, Header, Key, Snapshot, VersionData, history_from_records
 from lc_modulestore.api import DETACHED_BLOCK_TYPES, DRAFT_BRANCH, PUBLISHED_BRANCH, extended_json_loads
 from lc_modulestore.models_api import CourseAsset, CourseBlock, LearningCoreCourse
@@ -62,7 +62,7 @@ def publish_target(log_id: int) -> PublishTarget:
 
 def _root_key(course: LearningCoreCourse) -> Key:
     if course.root_id is None:
-        raise CompileError(f"Course {course.course_key} has no root container yet")
+        raise NoRootYetError(f"Course {course.course_key} has no root container yet")
     row = CourseBlock.objects.filter(entity_id=course.root_id).values_list("block_type", "block_id").first()
     if row is None:
         raise CompileError(f"The root of {course.course_key} is not in its usage-key map")
@@ -474,3 +474,53 @@ def latest_publish_log_id(course: LearningCoreCourse) -> int | None:
         .values_list("pk", flat=True)
         .first()
     )
+
+
+# -- what lags ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class LaggingHead:
+    """A branch of a course whose served head is older than its newest log (or that serves nothing yet)."""
+
+    course_key: str
+    branch: str
+    head_log_id: int | None
+    latest_log_id: int
+
+
+def lagging_heads() -> list[LaggingHead]:
+    """
+    Every course branch whose head lags its newest PublishLog / DraftChangeLog, in one query.
+
+    Why: a compile that was never enqueued (broker down), failed for good, or was lost to a locked database
+    leaves the course serving an older publish and nothing else would notice. Cheap enough to run every few
+    minutes (``lc_modulestore.compile_stale``).
+    """
+    def newest(model) -> Subquery:
+        return Subquery(
+            model.objects.filter(learning_package_id=OuterRef("learning_package_id")).order_by("-pk").values("pk")[:1]
+        )
+
+    rows = (
+        LearningCoreCourse.objects.annotate(latest_publish=newest(PublishLog), latest_draft=newest(DraftChangeLog))
+        .order_by("course_key")
+        .values_list(
+            "course_key",
+            "latest_publish",
+            "index__published_structure__publish_log_id",
+            "latest_draft",
+            "index__draft_structure__draft_change_log_id",
+        )
+    )
+    lagging = []
+    for course_key, latest_publish, published_head, latest_draft, draft_head in rows:
+        for branch, latest, head in (
+            (PUBLISHED_BRANCH, latest_publish, published_head),
+            (DRAFT_BRANCH, latest_draft, draft_head),
+        ):
+            if latest is not None and (head is None or head < latest):
+                lagging.append(
+                    LaggingHead(course_key=str(course_key), branch=branch, head_log_id=head, latest_log_id=latest)
+                )
+    return lagging

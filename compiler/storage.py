@@ -21,7 +21,9 @@ from compiler import documents
 from compiler.transform import BuildResult
 from lc_modulestore.api import (
     PUBLISHED_BRANCH,
+    CorruptDocumentError,
     LazyStructure,
+    checksum,
     decode_structure,
     decode_structure_lazily,
     encode_definition,
@@ -56,13 +58,15 @@ class BinaryLiteral(models.Expression):
         return f"X'{self.data.hex()}'", []
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Installed:
     """Outcome of :func:`install`."""
 
     structure: CompiledStructure | None  # the row of this log (None if a newer head made it moot)
     moved: bool  # the index head now points at it (and did not before)
     stale: bool  # a newer (or the same) log was already the head
+    repaired: bool = False  # the row of this log existed and was rewritten from the fresh build
+    definitions_written: int = 0  # definition rows inserted or rewritten
 
 
 def head_field(branch: str) -> str:
@@ -72,6 +76,11 @@ def head_field(branch: str) -> str:
 
 def _log_field(branch: str) -> str:
     return "publish_log_id" if branch == PUBLISHED_BRANCH else "draft_change_log_id"
+
+
+def log_id_of(structure: CompiledStructure) -> int:
+    """The PublishLog / DraftChangeLog id a structure row was compiled from."""
+    return getattr(structure, _log_field(structure.branch))
 
 
 def ensure_index(course: LearningCoreCourse) -> None:
@@ -96,11 +105,16 @@ def locked_index(course: LearningCoreCourse) -> CourseIndex:
     return CourseIndex.objects.select_for_update().get(course=course)
 
 
+def head_structure(course: LearningCoreCourse, branch: str) -> CompiledStructure | None:
+    """The structure row ``branch`` serves now (no lock)."""
+    index = CourseIndex.objects.filter(course=course).select_related(head_field(branch)).first()
+    return getattr(index, head_field(branch)) if index else None
+
+
 def head_log_id(course: LearningCoreCourse, branch: str) -> int | None:
     """The log id of the structure ``branch`` serves now (no lock)."""
-    index = CourseIndex.objects.filter(course=course).select_related(head_field(branch)).first()
-    head = getattr(index, head_field(branch)) if index else None
-    return getattr(head, _log_field(branch)) if head else None
+    head = head_structure(course, branch)
+    return log_id_of(head) if head else None
 
 
 def install(
@@ -112,24 +126,30 @@ def install(
     full: bool,
     compile_ms: float,
     compile_queries: int,
+    repair: bool = False,
 ) -> Installed:
-    """Store ``build`` as the structure of log ``log_id``; move ``branch``'s head to it unless a newer head exists."""
+    """
+    Store ``build`` as the structure of log ``log_id``; move ``branch``'s head to it unless a newer head exists.
+
+    ``repair`` rewrites what is stored for this log (the structure row, when it exists, and every definition
+    the build references) from the fresh build, even when it is already the head: the way to mend a damaged row.
+    """
     log_field = _log_field(branch)
     document = build.document
     ensure_index(course)
     with transaction.atomic():
         index = locked_index(course)
         head = getattr(index, head_field(branch))
-        if head is not None and getattr(head, log_field) >= log_id:
-            return Installed(structure=head if getattr(head, log_field) == log_id else None, moved=False, stale=True)
+        head_log = getattr(head, log_field) if head is not None else None
+        if head_log is not None and (head_log > log_id or (head_log == log_id and not repair)):
+            return Installed(structure=head if head_log == log_id else None, moved=False, stale=True)
         structure = CompiledStructure.objects.filter(course=course, branch=branch, **{log_field: log_id}).first()
-        if structure is None:
-            _store_definitions(build)
+        written = 0
+        if structure is None or repair:
+            written = _store_definitions(build, rewrite=repair)
             encoded = encode_structure(document)
-            structure = CompiledStructure.objects.create(
+            values = dict(
                 objectid=str(document["_id"]),
-                course=course,
-                branch=branch,
                 data=BinaryLiteral(encoded.data),
                 checksum=encoded.checksum,
                 raw_size=encoded.raw_size,
@@ -141,35 +161,55 @@ def install(
                 full_compile=full,
                 has_pins=build.has_pins,
                 rebuilt_blocks=build.rebuilt,
-                **{log_field: log_id},
             )
+            if structure is None:
+                structure = CompiledStructure.objects.create(course=course, branch=branch, **{log_field: log_id},
+                                                             **values)
+            else:
+                CompiledStructure.objects.filter(pk=structure.pk).update(**values)
+                structure.refresh_from_db()
             structure.data = encoded.data  # the instance holds the bytes, not the expression that wrote them
+        moved = head is None or head.pk != structure.pk
         setattr(index, head_field(branch), structure)
         index.last_update = timezone.now()
         index.save(update_fields=[head_field(branch), "last_update"])
         prune(course=course, branch=branch, head=structure)
-    return Installed(structure=structure, moved=True, stale=False)
+    return Installed(structure=structure, moved=moved, stale=False, repaired=repair, definitions_written=written)
 
 
-def _store_definitions(build: BuildResult) -> None:
-    """Insert the definitions this structure needs that are not stored yet (definitions never change)."""
+def _store_definitions(build: BuildResult, *, rewrite: bool = False) -> int:
+    """
+    Insert the definitions this structure needs that are not stored yet; returns how many rows were written.
+
+    Definitions never change, so an ordinary compile only inserts. ``rewrite`` (a repair) also compares every
+    stored row with the fresh encoding and rewrites those whose bytes or checksum differ: a damaged row is mended
+    and an intact one left as it is (the same bytes either way).
+    """
     wanted = {d.version_id: d for d in build.definitions}
     if not wanted:
-        return
-    have = set(CompiledDefinition.objects.filter(field_data_id__in=wanted).values_list("field_data_id", flat=True))
-    CompiledDefinition.objects.bulk_create(
-        [
-            CompiledDefinition(
-                field_data_id=d.version_id,
-                objectid=str(d.definition_id),
-                block_type=d.block_type,
-                data=encode_definition(d.document),
-            )
-            for version, d in sorted(wanted.items())
-            if version not in have
-        ],
-        batch_size=500,
-    )
+        return 0
+    stored = CompiledDefinition.objects.filter(field_data_id__in=wanted)
+    if rewrite:
+        have = {row[0]: (bytes(row[1]), row[2]) for row in stored.values_list("field_data_id", "data", "checksum")}
+    else:
+        have = dict.fromkeys(stored.values_list("field_data_id", flat=True))
+    new, mended = [], []
+    for version, d in sorted(wanted.items()):
+        data = encode_definition(d.document)
+        row = CompiledDefinition(
+            field_data_id=version,
+            objectid=str(d.definition_id),
+            block_type=d.block_type,
+            data=data,
+            checksum=checksum(data),
+        )
+        if version not in have:
+            new.append(row)
+        elif rewrite and have[version] != (data, row.checksum):
+            mended.append(row)
+    CompiledDefinition.objects.bulk_create(new, batch_size=500)
+    CompiledDefinition.objects.bulk_update(mended, ["objectid", "block_type", "data", "checksum"], batch_size=200)
+    return len(new) + len(mended)
 
 
 def prune(*, course: LearningCoreCourse, branch: str, head: CompiledStructure) -> int:
@@ -202,6 +242,20 @@ def decoded(structure: CompiledStructure) -> dict[str, Any]:
     return decode_structure(structure.data, structure.checksum, what=_what(structure))
 
 
+def served_head(index: CourseIndex, branch: str) -> CompiledStructure | None:
+    """
+    The structure ``branch`` of an index row serves, refused (CorruptDocumentError naming both) when it belongs to
+    another course: an index row pointing elsewhere would serve that course's content under this key.
+    """
+    row = getattr(index, head_field(branch))
+    if row is not None and row.course_id != index.course_id:
+        raise CorruptDocumentError(
+            f"Course index of {index.course.course_key} points its {branch} at structure {row.objectid} of another "
+            f"course ({row.course.course_key}); recompile with lc_compile {index.course.course_key} --full"
+        )
+    return row
+
+
 def lazily_decoded(structure: CompiledStructure) -> LazyStructure:
     """The structure stored in a row, blocks left as BSON (checksum verified): what incremental compiles patch."""
     return decode_structure_lazily(structure.data, structure.checksum, what=_what(structure))
@@ -221,6 +275,9 @@ __all__ = [
     "ensure_index",
     "head_field",
     "head_log_id",
+    "head_structure",
+    "log_id_of",
+    "served_head",
     "install",
     "locked_index",
     "prune",

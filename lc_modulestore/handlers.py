@@ -23,8 +23,10 @@ def on_entities_published(sender=None, *, learning_package=None, change_log=None
     try:
         compile_publish_log_task.delay(change_log.publish_log_id)
     except Exception:  # pylint: disable=broad-except
-        # Never fail the publish itself (this runs in its on_commit); `manage.py lc_compile` repairs.
-        log.exception("Could not enqueue the compile of PublishLog %s", change_log.publish_log_id)
+        # Never fail the publish itself (this runs in its on_commit). Not lost: the course's head now lags its
+        # latest publish, so `lc_compile --stale` and the periodic lc_modulestore.compile_stale compile it.
+        log.exception("The compile of PublishLog %s could not be enqueued or failed (eager); "
+                      "lc_modulestore.compile_stale will compile it", change_log.publish_log_id)
 
 
 def on_entities_draft_changed(sender=None, *, learning_package=None, change_log=None, **kwargs) -> None:
@@ -34,7 +36,8 @@ def on_entities_draft_changed(sender=None, *, learning_package=None, change_log=
             args=[learning_package.id], countdown=getattr(settings, "LC_MODULESTORE_DRAFT_COMPILE_DEBOUNCE", 5)
         )
     except Exception:  # pylint: disable=broad-except
-        log.exception("Could not enqueue the draft compile of learning package %s", learning_package.id)
+        log.exception("The draft compile of learning package %s could not be enqueued or failed (eager); "
+                      "lc_modulestore.compile_stale will compile it", learning_package.id)
 
 
 def clear_flags_before_task(**kwargs) -> None:

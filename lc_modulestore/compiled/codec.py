@@ -1,12 +1,12 @@
 """
-How compiled documents are stored: BSON, zlib-compressed for structures, with a checksum.
+How compiled documents are stored: BSON, zlib-compressed for structures, each with a checksum.
 
 BSON keeps split's types (ObjectId, datetime) exactly, so a document read back is
 the document compiled. The compression is split's own choice for its structure cache,
 a zlib stream at level 1: fast to inflate, several times smaller. The stream is written
 by ISA-L (``isal``, ADR 0016), five times faster than zlib's own level 1 and a little
-smaller; any zlib reads it. The checksum covers the stored bytes, so a corrupted row
-is refused before it is decoded.
+smaller; any zlib reads it. The checksum covers the stored bytes of structures and
+definitions alike, so a corrupted row is refused before it is decoded.
 """
 from __future__ import annotations
 
@@ -369,13 +369,31 @@ def decode_structure_lazily(data: bytes, expected_checksum: str, *, what: str) -
 
 
 def encode_definition(document: dict[str, Any]) -> bytes:
-    """BSON-encode a definition document (uncompressed: definitions are small and read one by one)."""
+    """
+    BSON-encode a definition document (uncompressed: definitions are small and read one by one).
+
+    The row stores :func:`checksum` of these bytes beside them; :func:`decode_definition` verifies it.
+    """
     return bson.encode(document)
 
 
-def decode_definition(data: bytes, *, what: str) -> dict[str, Any]:
-    """Decode a stored definition; ``what`` names it in errors."""
+def decode_definition(data: bytes, expected_checksum: str, *, what: str) -> dict[str, Any]:
+    """
+    Verify and decode a stored definition; ``what`` names it in errors (definition id and course).
+
+    Refused (:class:`CorruptDocumentError`), never served: bytes that fail their checksum (a flipped byte would
+    otherwise serve ``<q>`` for ``<p>``), a row without a checksum, bytes that do not decode, and a document
+    without a ``fields`` mapping (it would serve empty content).
+    """
+    data = bytes(data)
+    if not expected_checksum or checksum(data) != expected_checksum:
+        raise CorruptDocumentError(f"Stored definition {what} fails its checksum; recompile the course with --full")
     try:
-        return bson.decode(bytes(data), codec_options=BSON_CODEC_OPTIONS)
+        document = bson.decode(data, codec_options=BSON_CODEC_OPTIONS)
     except bson.errors.BSONError as exc:
         raise CorruptDocumentError(f"Stored definition {what} does not decode: {exc}") from exc
+    if not isinstance(document.get("fields"), Mapping):
+        raise CorruptDocumentError(
+            f"Stored definition {what} has no fields; recompile the course with --full"
+        )
+    return document

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import models
 from openedx_content.models_api import DraftChangeLog, PublishLog
 
+from lc_modulestore.compiled.codec import checksum
 from lc_modulestore.core.branches import BRANCH_CHOICES, DRAFT_BRANCH, PUBLISHED_BRANCH
 from lc_modulestore.courses.models import BlockFieldData, LearningCoreCourse
 
@@ -82,7 +83,8 @@ class CompiledDefinition(models.Model):
     One split definition document (``definitions`` collection): the content-scope fields of one field-data version.
 
     Definitions are per entity version, so they cascade with it. ``data`` is
-    uncompressed BSON (definitions are small and read one or a few at a time).
+    uncompressed BSON (definitions are small and read one or a few at a time);
+    ``checksum`` (blake2b of ``data``) lets readers refuse a damaged row, as for structures.
     """
 
     field_data = models.OneToOneField(
@@ -91,6 +93,15 @@ class CompiledDefinition(models.Model):
     objectid = models.CharField(max_length=24, unique=True, help_text="The definition's _id, 24 hex chars.")
     block_type = models.CharField(max_length=255)
     data = models.BinaryField()
+    checksum = models.CharField(
+        max_length=64, default="", help_text="blake2b-256 of `data`; a row without one is refused on read."
+    )
+
+    def save(self, *args, **kwargs) -> None:
+        """A row saved one by one (fixtures, the admin) gets the checksum of its bytes, as the compiler's do."""
+        if not self.checksum and self.data is not None:
+            self.checksum = checksum(bytes(self.data))
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.block_type} {self.objectid}"

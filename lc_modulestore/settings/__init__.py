@@ -49,8 +49,15 @@ def _database_from_url(url: str) -> dict:
         db.setdefault("OPTIONS", {})["charset"] = "utf8mb4"
         db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
     if db["ENGINE"] == "django.db.backends.sqlite3":
-        # Concurrent writers (Celery worker + web) wait instead of failing at once.
-        db.setdefault("OPTIONS", {})["timeout"] = 30
+        # Concurrent writers (Celery worker + web, two publishes) wait instead of failing with "database is
+        # locked" (ADR 0020): a 30 s busy timeout; WAL, so readers never block the writer nor it them; and
+        # BEGIN IMMEDIATE, so a transaction takes the write lock when it starts: a deferred one that reads and
+        # then writes cannot wait for the lock (SQLite fails it at once, whatever the timeout).
+        db.setdefault("OPTIONS", {}).update(
+            timeout=30,
+            transaction_mode="IMMEDIATE",
+            init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        )
     return db
 
 
@@ -184,6 +191,35 @@ LC_MODULESTORE_FS_ROOT = str(VAR_DIR / "fs_root")
 LC_MODULESTORE_KEEP_OLD_STRUCTURES = 1
 # Seconds to wait for more draft edits before compiling the draft branch.
 LC_MODULESTORE_DRAFT_COMPILE_DEBOUNCE = 5
+# .. setting_name: LC_MODULESTORE_COMPILE_QUEUE
+# .. setting_default: "lc_modulestore.compile"
+# .. setting_description: The Celery queue the compile tasks (lc_modulestore.compile_publish_log,
+#   lc_modulestore.compile_drafts, lc_modulestore.compile_stale) are sent to; run a worker on it.
+LC_MODULESTORE_COMPILE_QUEUE = "lc_modulestore.compile"
+CELERY_TASK_ROUTES = {"lc_modulestore.compile_*": {"queue": LC_MODULESTORE_COMPILE_QUEUE}}
+# A compile that meets a transient database error (SQLite locked, MySQL deadlock / lock wait) starts again,
+# up to this many attempts in all, after LC_MODULESTORE_COMPILE_RETRY_DELAY seconds, doubled each time.
+LC_MODULESTORE_COMPILE_ATTEMPTS = 4
+LC_MODULESTORE_COMPILE_RETRY_DELAY = 0.5
+# Then the Celery task itself retries (backoff from LC_MODULESTORE_COMPILE_TASK_RETRY_BACKOFF s, at most 300 s)
+# up to LC_MODULESTORE_COMPILE_TASK_MAX_RETRIES times, and records FAILURE; compile_stale catches up later.
+LC_MODULESTORE_COMPILE_TASK_MAX_RETRIES = 5
+LC_MODULESTORE_COMPILE_TASK_RETRY_BACKOFF = 5
+# Soft / hard time limits (seconds) of a compile task.
+LC_MODULESTORE_COMPILE_SOFT_TIME_LIMIT = 600
+LC_MODULESTORE_COMPILE_TIME_LIMIT = 660
+# .. setting_name: LC_MODULESTORE_COMPILE_STALE_INTERVAL
+# .. setting_default: 300
+# .. setting_description: Seconds between two runs of the periodic lc_modulestore.compile_stale task (celery
+#   beat), which compiles every course whose served head lags its latest publish or draft change.
+LC_MODULESTORE_COMPILE_STALE_INTERVAL = int(os.environ.get("LC_MODULESTORE_COMPILE_STALE_INTERVAL", 300))
+CELERY_BEAT_SCHEDULE = {
+    "lc_modulestore.compile_stale": {
+        "task": "lc_modulestore.compile_stale",
+        "schedule": LC_MODULESTORE_COMPILE_STALE_INTERVAL,
+        "options": {"queue": LC_MODULESTORE_COMPILE_QUEUE},
+    },
+}
 # Split in MongoDB (shim.backends.mongo, lc_migrate_from_mongo): connection URI, database, collection prefix.
 LC_MODULESTORE_MONGO_URI = os.environ.get("LC_MODULESTORE_MONGO_URI", "mongodb://127.0.0.1:27017")
 LC_MODULESTORE_MONGO_DB = os.environ.get("LC_MODULESTORE_MONGO_DB", "edxapp")

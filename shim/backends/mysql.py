@@ -7,7 +7,9 @@ Rows (see ``lc_modulestore.compiled.models``):
   branch heads being the ids of ``published_structure`` / ``draft_structure``;
 * ``CompiledStructure.data`` → ``zlib(bson(structure))``, checked against its
   checksum before decoding, then converted with ``structure_from_mongo``;
-* ``CompiledDefinition.data`` → ``bson(definition)``.
+* ``CompiledDefinition.data`` → ``bson(definition)``, checked against its checksum and refused without ``fields``.
+
+A structure asked for in the context of a course must belong to that course (ADR 0020).
 
 Reads return split's shapes (ObjectIds, tz-aware datetimes). Writes are refused.
 """
@@ -24,7 +26,13 @@ from django.db.models.functions import Lower
 from opaque_keys.edx.keys import CourseKey
 from opaque_keys.edx.locator import LibraryLocator
 
-from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, decode_definition, decode_structure
+from lc_modulestore.api import (
+    DRAFT_BRANCH,
+    PUBLISHED_BRANCH,
+    CorruptDocumentError,
+    decode_definition,
+    decode_structure,
+)
 from lc_modulestore.models_api import CompiledDefinition, CompiledStructure, CourseIndex
 from shim.backends.base import CourseIndexDoc, DefinitionDoc, ReadOnlyBackendMixin, Structure
 from shim.caches import StructureCache, course_index_cache
@@ -46,14 +54,29 @@ _INDEX_VALUES = (
     "edited_by",
     "edited_on",
     "last_update",
+    "course_id",
+    "published_structure__course_id",
+    "draft_structure__course_id",
 )
 _BRANCH_COLUMNS = {PUBLISHED_BRANCH: "published_structure", DRAFT_BRANCH: "draft_structure"}
+
+
+def _course_of(key: CourseKey | str) -> tuple[str, str, str]:
+    """``(org, course, run)`` of a course key or its string, case-folded (indexes may be looked up ignoring case)."""
+    key = CourseKey.from_string(key) if isinstance(key, str) else key
+    return (str(key.org).lower(), str(key.course).lower(), str(key.run).lower())
 
 
 def _index_doc(row: dict[str, Any]) -> CourseIndexDoc:
     """Split's ``active_versions`` document for one ``values()`` row."""
     versions = {}
     for branch, column in _BRANCH_COLUMNS.items():
+        if row[f"{column}__objectid"] and row[f"{column}__course_id"] != row["course_id"]:
+            # An index row pointing at another course's structure would serve that course under this key.
+            raise CorruptDocumentError(
+                f"Course index of {row['course__course_key']} points its {branch} at structure "
+                f"{row[f'{column}__objectid']} of another course; recompile with lc_compile --full"
+            )
         if row[f"{column}__objectid"]:
             versions[branch] = ObjectId(row[f"{column}__objectid"])
     doc = {
@@ -146,7 +169,7 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
         if row is None:
             log.warning("No compiled structure %s (course %s)", key, course_context)
             return None
-        structure = self._decode(row)
+        structure = self._decode(row, course_context)
         self.structure_cache.set(key, structure, course_context)
         return structure
 
@@ -165,7 +188,7 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
                 "objectid", "data", "checksum", "course__course_key"
             )
             for row in rows:
-                structure = self._decode(row)
+                structure = self._decode(row, course_context)
                 self.structure_cache.set(row["objectid"], structure, course_context)
                 found[row["objectid"]] = structure
         return [found[str(i)] for i in dict.fromkeys(ids) if str(i) in found]
@@ -183,17 +206,20 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
         return partials
 
     @staticmethod
-    def _decode(row: dict[str, Any]) -> Structure:
+    def _decode(row: dict[str, Any], course_context: CourseKey | None = None) -> Structure:
         what = f"course {row['course__course_key']} (structure {row['objectid']})"
+        if course_context is not None and _course_of(course_context) != _course_of(row["course__course_key"]):
+            # An index row pointing at another course's structure would serve that course under this key.
+            raise CorruptDocumentError(f"Structure {row['objectid']} asked for as {course_context} belongs to {what}")
         return structure_from_mongo(decode_structure(row["data"], row["checksum"], what=what))
 
     # -- definitions ---------------------------------------------------------------
     def get_definition(self, key: ObjectId, course_context: CourseKey | None = None) -> DefinitionDoc:
         """The definition document ``key``; ``ItemNotFoundError`` naming the course if there is none."""
-        row = CompiledDefinition.objects.filter(objectid=str(key)).values("objectid", "data").first()
+        row = CompiledDefinition.objects.filter(objectid=str(key)).values("objectid", "data", "checksum").first()
         if row is None:
             raise ItemNotFoundError(f"Definition {key} of course {course_context} is not compiled")
-        return decode_definition(row["data"], what=f"{row['objectid']} of course {course_context}")
+        return decode_definition(row["data"], row["checksum"], what=f"{row['objectid']} of course {course_context}")
 
     def get_definitions(
         self, definitions: Iterable[ObjectId], course_context: CourseKey | None = None
@@ -202,8 +228,11 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
         wanted = list({str(d) for d in definitions})
         if not wanted:
             return []
-        rows = CompiledDefinition.objects.filter(objectid__in=wanted).values("objectid", "data")
-        return [decode_definition(row["data"], what=f"{row['objectid']} of course {course_context}") for row in rows]
+        rows = CompiledDefinition.objects.filter(objectid__in=wanted).values("objectid", "data", "checksum")
+        return [
+            decode_definition(row["data"], row["checksum"], what=f"{row['objectid']} of course {course_context}")
+            for row in rows
+        ]
 
     # -- infrastructure ------------------------------------------------------------
     def heartbeat(self) -> bool:

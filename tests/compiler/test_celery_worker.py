@@ -62,8 +62,11 @@ def test_a_worker_compiles_each_publish():
         pytest.skip("the worker subprocess needs a server database shared with the test")
     redis_url = _redis_url()
     queue = f"lcms-test-{uuid.uuid4().hex[:8]}"
-    saved = {k: app.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
-    app.conf.update(task_always_eager=False, broker_url=redis_url, task_default_queue=queue)
+    saved = {k: app.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue", "task_routes")}
+    app.conf.update(task_always_eager=False, broker_url=redis_url, task_default_queue=queue,
+                    task_routes={"lc_modulestore.compile_*": {"queue": queue}})  # LC_MODULESTORE_COMPILE_QUEUE's
+    app.amqp.flush_routes()  # routes are read once
+    app.amqp.router = app.amqp.Router()
     _drop_connection_pools()  # earlier tests may have built them for the in-memory broker
     db = connection.settings_dict
     env = {
@@ -98,4 +101,6 @@ def test_a_worker_compiles_each_publish():
             output = worker.communicate()[0].decode(errors="replace")
         print(output[-4000:])
         app.conf.update(saved)
+        app.amqp.flush_routes()
+        app.amqp.router = app.amqp.Router()
         _drop_connection_pools()

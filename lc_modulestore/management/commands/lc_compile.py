@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.core.management.base import CommandError
+from tqdm import tqdm
 
 from compiler import api as compiler_api
 from lc_modulestore import tasks
@@ -20,52 +21,75 @@ class Command(LcCommand):
         "(re)build a course by hand, after a failed task, or to time a compile.\n"
         "The published branch compiles the latest PublishLog (incrementally from the previous structure when "
         "it can); the draft branch compiles the current drafts (incrementally from the draft structure served "
-        "now when it can). --full forces a full compile of either.\n\n"
+        "now when it can). --full rebuilds either in full and repairs: it rewrites the stored structure and every "
+        "damaged definition it references, even when the head looks current.\n"
+        "--stale compiles every course branch whose head lags its latest publish or draft change (what the "
+        "periodic task lc_modulestore.compile_stale does).\n"
+        "With several courses a failure does not stop the others: the failures are listed at the end and the "
+        "command exits non-zero.\n\n"
         "Examples:\n"
         "  manage.py lc_compile course-v1:edX+DemoX+Demo_Course\n"
         "  manage.py lc_compile --all --branch both\n"
-        "  manage.py lc_compile course-v1:edX+DemoX+Demo_Course --full --branch published\n"
+        "  manage.py lc_compile course-v1:edX+DemoX+Demo_Course --full --branch published   # repair\n"
+        "  manage.py lc_compile --stale\n"
         "  manage.py lc_compile --all --async        # queue Celery tasks instead of compiling here"
     )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("course_keys", nargs="*", metavar="COURSE_KEY", help="course-v1:Org+Course+Run keys")
         parser.add_argument("--all", action="store_true", help="every Learning Core course")
+        parser.add_argument("--stale", action="store_true",
+                            help="every course branch whose head lags its latest publish / draft change")
         parser.add_argument("--branch", choices=sorted(BRANCH_CHOICES), default="published",
-                            help="which branch to compile (default: published)")
+                            help="which branch to compile (default: published; ignored with --stale)")
         parser.add_argument("--full", action="store_true",
-                            help="compile in full, not incrementally from the previous structure")
+                            help="rebuild in full and rewrite what is stored (repair), even when the head is current")
         parser.add_argument("--async", dest="run_async", action="store_true",
                             help="queue the compiles as Celery tasks (lc_modulestore.compile_*) and return")
 
     def handle(self, *args, **options) -> None:
         keys = list(options["course_keys"])
-        if options["all"]:
-            if keys:
-                raise CommandError("Give COURSE_KEYs or --all, not both")
+        if sum([bool(keys), options["all"], options["stale"]]) > 1:
+            raise CommandError("Give COURSE_KEYs, --all or --stale, only one of them")
+        branches = BRANCH_CHOICES[options["branch"]]
+        if options["stale"]:
+            jobs = [(lag.course_key, lag.branch) for lag in compiler_api.stale_heads()]
+            if not jobs and options["verbosity"] >= 1:
+                self.stdout.write("No course lags its latest publish or draft change.")
+        elif options["all"]:
             keys = [
                 str(k) for k in LearningCoreCourse.objects.order_by("course_key").values_list("course_key", flat=True)
             ]
-        elif not keys:
-            raise CommandError("Give at least one COURSE_KEY, or --all")
-        branches = BRANCH_CHOICES[options["branch"]]
-        if options["run_async"]:
-            self._enqueue(keys, branches)
+            jobs = [(key, branch) for key in keys for branch in branches]
+        elif keys:
+            jobs = [(key, branch) for key in keys for branch in branches]
+        else:
+            raise CommandError("Give at least one COURSE_KEY, --all or --stale")
+        if options["run_async"] and options["stale"]:
+            tasks.compile_stale_task.delay()
+            self.stdout.write("queued lc_modulestore.compile_stale")
             return
-        rows = []
-        for n, key in enumerate(keys, 1):
-            for branch in branches:
-                if options["verbosity"] >= 1:
-                    self.stdout.write(f"[{n}/{len(keys)}] {key} {branch} …", ending="")
-                    self.stdout.flush()
+        if options["run_async"]:
+            self._enqueue(list(dict.fromkeys(key for key, _ in jobs)), branches)
+            return
+        rows, failures = [], []
+        show = options["verbosity"] >= 1 and len(jobs) > 1
+        with tqdm(total=len(jobs), disable=not show, file=self.stderr, unit="compile", leave=False) as bar:
+            for key, branch in jobs:
+                bar.set_description(f"{key} {branch.replace('-branch', '')}")
                 try:
-                    result = compiler_api.compile_course(key, branch=branch, full=options["full"])
+                    rows.append(compiler_api.compile_course(key, branch=branch, full=options["full"]))
                 except LcModulestoreError as exc:
-                    raise CommandError(f"Could not compile {branch} of {key}: {exc}") from exc
-                rows.append(result)
-                if options["verbosity"] >= 1:
-                    self.stdout.write(self.style.SUCCESS(" compiled") if result.installed else " up to date")
+                    failures.append((key, branch, str(exc)))
+                bar.update()
         self._summary(rows, verbosity=options["verbosity"])
+        if failures:
+            if len(jobs) == 1:
+                key, branch, error = failures[0]
+                raise CommandError(f"Could not compile {branch} of {key}: {error}")
+            lines = [f"  {key} {branch}: {error}" for key, branch, error in failures]
+            raise CommandError(f"{len(failures)} of {len(jobs)} compile(s) failed:\n" + "\n".join(lines))
+
 
     def _enqueue(self, keys: list[str], branches: list[str]) -> None:
         for key in keys:
@@ -84,10 +108,11 @@ class Command(LcCommand):
     def _summary(self, rows, *, verbosity: int) -> None:
         if verbosity < 1 or not rows:
             return
-        header = ("course", "branch", "log", "mode", "blocks", "rebuilt", "stored B", "raw B", "ratio", "ms", "queries")
+        header = ("course", "branch", "log", "mode", "blocks", "rebuilt", "defs written", "stored B", "raw B", "ratio",
+                  "ms", "queries")
         table = [header]
         for r in rows:
-            mode = "stale" if r.stale else ("full" if r.full else "incremental")
+            mode = "stale" if r.stale else ("repaired" if r.repaired else ("full" if r.full else "incremental"))
             ratio = f"{r.raw_size / r.stored_size:.1f}x" if r.stored_size else "-"
             table.append(
                 (
@@ -97,6 +122,7 @@ class Command(LcCommand):
                     mode,
                     str(r.block_count),
                     str(r.rebuilt_blocks),
+                    str(r.definitions_written),
                     str(r.stored_size),
                     str(r.raw_size),
                     ratio,

@@ -37,7 +37,10 @@ class Command(LcCommand):
         output = {"structure": structure}
         if not options["no_definitions"]:
             ids = sorted({str(b["definition"]) for b in structure["blocks"]})
-            found = compiler_api.definition_documents(ids)
+            try:
+                found = compiler_api.definition_documents(ids, course_key=key)
+            except LcModulestoreError as exc:
+                raise CommandError(f"{key}: {exc}") from exc
             missing = [i for i in ids if i not in found]
             if missing:
                 raise CommandError(f"{key}: {len(missing)} definitions of the {branch} structure are missing, "
