@@ -155,3 +155,44 @@ def test_shadow_reads_compare_a_mongo_served_course_on_learning_core(mongo_db, t
     totals = shadow_read_totals(FIXTURE_KEY)
     assert totals.reads == 1 and totals.mismatched == 0, totals
     assert "get_course_index" in [c[0] for c in calls]  # the answer is Mongo's
+
+
+def test_a_landed_compile_sends_edx_platforms_course_published_once(tmp_path, django_capture_on_commit_callbacks):
+    """Item 4: SignalHandler.course_published, once per landed compile, after commit; never for a no-op compile."""
+    from xmodule.modulestore.django import SignalHandler
+
+    from compiler import api as compiler_api
+    from lc_modulestore.api import publish_course
+    from lc_modulestore.rollout.mount import LearningCoreSplitModuleStore
+    from tests.compiler.helpers import build_course, leaf
+    from tests.demo_course import compile_both_branches
+
+    key = "course-v1:Pub+P1+R"
+    course, writer = build_course(key)
+    compile_both_branches(key)
+    set_course_override(key, True, force=True, note="signal test")
+    new_request()
+    store = edx_split_store(None, fs_root=tmp_path / "mount", cls=LearningCoreSplitModuleStore,
+                            split_backend=mongo_backend_class([]),
+                            signal_handler=SignalHandler(LearningCoreSplitModuleStore))
+    course_key = CourseKey.from_string(key)
+    leaf_key = course_key.make_usage_key("html", "p0_0_0_0")
+    assert store.get_item(leaf_key).display_name == "p0_0_0_0"
+    received = []
+
+    def receiver(sender, course_key, **kwargs):
+        received.append((sender, course_key, store.get_item(leaf_key).display_name))
+
+    SignalHandler.course_published.connect(receiver, weak=False, dispatch_uid="tests.edx_platform.receiver")
+    try:
+        writer.save_block(leaf("html", "p0_0_0_0", settings={"display_name": "edited"}))
+        with django_capture_on_commit_callbacks(execute=True):
+            log = publish_course(course)
+            assert compiler_api.compile_publish_log(log.id).installed
+            assert received == []  # not before commit
+        assert received == [(LearningCoreSplitModuleStore, course_key, "edited")]
+        with django_capture_on_commit_callbacks(execute=True):
+            assert not compiler_api.compile_publish_log(log.id).installed  # nothing changed: nothing sent
+        assert len(received) == 1
+    finally:
+        SignalHandler.course_published.disconnect(dispatch_uid="tests.edx_platform.receiver")
