@@ -69,6 +69,9 @@ class Command(LcCommand):
         read.add_argument("--db", default=None,
                           help="Mongo database for the twin (default: a temporary one, dropped at the end)")
         read.add_argument("--no-demo", action="store_true", help="skip the demo course")
+        read.add_argument("--no-edx-platform", action="store_true",
+                          help="skip the column for edx-platform's own split store over the same SQL backend "
+                               "(it needs ../shared/edx-platform; without it the column is skipped anyway)")
         merge = parser.add_argument_group("report")
         merge.add_argument("--from", dest="sources", default="",
                            help="comma-separated --out directories of earlier read runs, or of compile runs")
@@ -122,6 +125,7 @@ class Command(LcCommand):
             report = run_read_benchmark(
                 sizes=sizes, out=Path(options["out"]), repeat=repeat, mongo_uri=options["mongo_uri"],
                 mongo_db=options["db"], demo=not options["no_demo"], seed=options["seed"],
+                edx_platform=not options["no_edx_platform"], arguments=self._arguments(options, repeat),
                 log=lambda message: self.stdout.write(message),
             )
         except NxServerError as exc:
@@ -129,6 +133,17 @@ class Command(LcCommand):
         self.stdout.write(markdown(report))
         for path in report.files:
             self.stdout.write(f"wrote {path}")
+
+    @staticmethod
+    def _arguments(options, repeat: int) -> str:
+        """The run's arguments as a command line (recorded in the report)."""
+        parts = ["read", "--sizes", options["sizes"], "--repeat", str(repeat), "--seed", str(options["seed"]),
+                 "--out", str(options["out"])]
+        parts += ["--mongo-uri", options["mongo_uri"]] if options["mongo_uri"] else []
+        parts += ["--db", options["db"]] if options["db"] else []
+        parts += ["--no-demo"] if options["no_demo"] else []
+        parts += ["--no-edx-platform"] if options["no_edx_platform"] else []
+        return " ".join(parts)
 
     def _report(self, options) -> None:
 
