@@ -81,3 +81,29 @@ def test_detached_blocks_are_not_orphans(lms_courses, tmp_path):
     assert detached, "the fixture course has detached blocks"
     assert edx.get_orphans(key) == []
     assert len(edx.get_items(key, include_orphans=False)) == len(edx.get_items(key))
+
+
+def test_structures_are_splits_types_and_survive_the_shared_cache(lms_courses):
+    """Where split is loaded: split's BlockData (and the project's) and BlockKey, kept through the pickled cache."""
+    from xmodule.modulestore import BlockData as SplitBlockData
+    from xmodule.util.keys import BlockKey as SplitBlockKey
+
+    from shim.split_types import BlockData, private_copy
+
+    first = MySQLPersistenceBackend(structure_cache=StructureCache())
+    index = first.get_course_index(CourseKey.from_string(FIXTURE_KEY))
+    head = index["versions"]["published-branch"]
+    structure = first.get_structure(head)
+    other_process = MySQLPersistenceBackend(structure_cache=StructureCache())
+    again = other_process.get_structure(head)  # from the shared (pickled) cache
+    for s in (structure, again):
+        assert type(s["root"]) is SplitBlockKey
+        block = next(iter(s["blocks"].values()))
+        assert isinstance(block, SplitBlockData) and isinstance(block, BlockData) and block.get_asides() == block.asides
+    assert again["blocks"] == structure["blocks"]
+    copy = private_copy(structure)
+    block_key = next(iter(copy["blocks"]))
+    copy["blocks"][block_key].fields["data"] = "changed"
+    copy["blocks"][block_key].definition_loaded = True
+    assert "data" not in structure["blocks"][block_key].fields
+    assert structure["blocks"][block_key].definition_loaded is False
