@@ -6,7 +6,9 @@ names outside that subset (``openedx.*``, ``common.*``, ``lms.*``, ``webpack_loa
 modules the subset leaves out) are installed here into ``sys.modules``, each as small as an import
 needs. None of them takes part in a read: they are constants, decorators on write or rendering code,
 service classes only constructed, and summary/asset types only the listing and asset methods build.
-The two that a read does reach are real: ``request_cached`` caches in the request cache as edx-platform's
+The user partition schemes (:data:`PARTITION_SCHEMES`) are looked up by name while a course's
+``user_partitions`` are read, so each name has a class standing in for the LMS's. The two that a read
+does reach beyond that are real: ``request_cached`` caches in the request cache as edx-platform's
 does, and ``connect_to_mongodb`` hands back the test's mongomock database (split's collection names
 contain dots, which the nx-27017 stand-in rejects).
 
@@ -100,6 +102,36 @@ class _SplitModulestoreCourseIndex:
         pass
 
 
+class _PartitionScheme:
+    """
+    A user partition scheme of the LMS (cohort, enrollment track, …: ``openedx.core``/``lms`` code).
+
+    A read only looks the class up by name and keeps it on the ``UserPartition`` it builds
+    (``UserPartition.get_scheme``); assigning a learner to a group is the LMS's, never a read's.
+    """
+
+    read_only = False
+
+    @classmethod
+    def get_group_for_user(cls, *args, **kwargs):  # pragma: no cover - never called by a read
+        raise NotImplementedError("a user partition scheme of the LMS")
+
+
+#: The schemes edx-platform declares as ``openedx.user_partition_scheme`` entry points.
+PARTITION_SCHEMES = ("random", "cohort", "enrollment_track", "verification", "team", "content_type_gate")
+
+
+def _install_partition_schemes() -> None:
+    from stevedore.extension import Extension, ExtensionManager
+    from xmodule.partitions.partitions import USER_PARTITION_SCHEME_NAMESPACE, UserPartition
+
+    extensions = [Extension(name, None, type(f"{name}_scheme", (_PartitionScheme,), {}), None)
+                  for name in PARTITION_SCHEMES]
+    UserPartition.scheme_extensions = ExtensionManager.make_test_instance(
+        extensions, namespace=USER_PARTITION_SCHEME_NAMESPACE
+    )
+
+
 def install() -> bool:
     """Put the snapshot on ``sys.path`` and the stand-ins in ``sys.modules``; False when the snapshot is absent."""
     if not (SNAPSHOT / "xmodule" / "modulestore" / "split_mongo" / "split.py").is_file():
@@ -144,6 +176,7 @@ def install() -> bool:
     _module("xmodule.mongo_utils", connect_to_mongodb=_connect_to_mongodb, create_collection_index=lambda *a, **k: None)
     _module("xmodule.annotator_mixin", html_to_text=lambda html: html)
     _module("xmodule.util.builtin_assets", add_webpack_js_to_fragment=lambda fragment, name: None)
+    _install_partition_schemes()
     return True
 
 
