@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -276,6 +277,14 @@ class RoutingPersistenceBackend:
 
 
 _SHADOWING = threading.local()
+_CURRENT_STORE: Callable[[], Any] = lambda: None
+
+
+def _forward_course_published(sender: Any = None, course_key: Any = None, **kwargs: Any) -> None:
+    """The project's ``course_published`` receiver: the newest mounted store tells the LMS."""
+    store = _CURRENT_STORE()
+    if store is not None:
+        store._learning_core_course_published(sender, course_key=course_key, **kwargs)
 
 #: Read methods whose answers are shadowed on Learning Core for a Mongo-served course with shadow reads on.
 SHADOWED_METHODS = ("get_course", "get_item", "get_items")
@@ -301,8 +310,11 @@ class LearningCoreSplitModuleStore(DraftVersioningModuleStore):
             )
         self.db_connection = RoutingPersistenceBackend(split_backend=mongo, learning_core_backend=learning_core_backend)
         self.shadow = shadow
-        # A weak receiver: the process's store (modulestore()) lives as long as the process.
-        course_published.connect(self._learning_core_course_published, dispatch_uid=f"lc_modulestore.mount.{id(self)}")
+        # One receiver per process, forwarding to the newest store: edx-platform's course_published is a
+        # process-wide signal, so a store rebuilt (clear_existing_modulestores) must not make it fire twice.
+        global _CURRENT_STORE
+        _CURRENT_STORE = weakref.ref(self)
+        course_published.connect(_forward_course_published, dispatch_uid="lc_modulestore.rollout.mount")
 
     # -- publish notifications -----------------------------------------------------------------------------
     def _learning_core_course_published(self, sender: Any = None, course_key: Any = None, **kwargs: Any) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from xblock.fields import Scope
+from xblock.fields import UNIQUE_ID, Scope
 
 
 def bkey(usage_key) -> tuple[str, str] | None:
@@ -17,6 +17,10 @@ def field_values(block) -> dict[str, Any]:
         if field.scope not in (Scope.content, Scope.settings, Scope.children):
             continue
         if name in ("xml_attributes",):
+            continue
+        if field._default is UNIQUE_ID and not field.is_set_on(block):
+            # derived from the usage id, whose course key carries branch and version in split's answers
+            values[name] = ("<unique id default>", False)
             continue
         value = field.read_from(block)
         if name == "children":
