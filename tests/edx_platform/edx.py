@@ -56,9 +56,16 @@ def register_detached_classes() -> None:
 
 
 def edx_mixins() -> tuple:
+    """
+    edx-platform's ``InheritanceMixin`` and ``XModuleMixin``, then the project's ``OpenEdxBlockMixin``: the
+    light structural classes of the catalogue leave to it the fields edx-platform's own classes declare
+    (``format`` on a sequential, …), so without it a class here would lack fields the LMS reads.
+    """
+    from lc_modulestore.core.blocks import OpenEdxBlockMixin
+
     inheritance = importlib.import_module("xmodule.modulestore.inheritance")
     x_module = importlib.import_module("xmodule.x_module")
-    return (inheritance.InheritanceMixin, x_module.XModuleMixin)
+    return (inheritance.InheritanceMixin, x_module.XModuleMixin, OpenEdxBlockMixin)
 
 
 def edx_split_store(backend, *, fs_root, branch="published-only", signal_handler=None, cls=None, **options):
