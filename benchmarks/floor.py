@@ -20,7 +20,15 @@ from xblock.core import XBlock
 from xblock.fields import Scope, ScopeIds
 from xblock.runtime import DictKeyValueStore, KeyValueStore, KvsFieldData, MemoryIdManager, Runtime
 
-__all__ = ["READ_SCOPES", "FloorResult", "StoredCourse", "load_stored_course", "measure_floor", "read_fields"]
+__all__ = [
+    "READ_SCOPES",
+    "FloorResult",
+    "StoredCourse",
+    "load_stored_course",
+    "measure_decode",
+    "measure_floor",
+    "read_fields",
+]
 
 #: The fields a block-structure collect reads: content, settings and children (not per-user state).
 READ_SCOPES = (Scope.content, Scope.settings, Scope.children)
@@ -92,6 +100,20 @@ def load_stored_course(course_key: str) -> StoredCourse:
             .values_list("objectid", "data", "checksum")
         )
     return StoredCourse(CourseKey.from_string(course_key), bytes(row.data), row.checksum, definitions)
+
+
+def measure_decode(stored: StoredCourse) -> FloorResult:
+    """
+    The lower bound ``lc_bench read`` reports (issue 14): decoding the stored bytes alone, structure and
+    every definition, with nothing built from them. Any reader of these documents pays at least this.
+    """
+    from lc_modulestore.api import decode_definition, decode_structure
+
+    started = time.perf_counter()
+    structure = decode_structure(stored.structure_data, stored.structure_checksum, what="lower bound")
+    for objectid, data in stored.definitions:
+        decode_definition(data, what=objectid)
+    return FloorResult(time.perf_counter() - started, len(structure["blocks"]), 0)
 
 
 def measure_floor(stored: StoredCourse) -> FloorResult:

@@ -19,7 +19,7 @@ from django.core.cache import caches
 from opaque_keys.edx.keys import CourseKey
 
 from benchmarks.courses import course_key_for, ensure_compiled, ensure_synthetic_course
-from benchmarks.floor import load_stored_course, measure_floor
+from benchmarks.floor import load_stored_course, measure_decode
 from benchmarks.machine import describe_machine
 from benchmarks.mongo_copy import copy_course_to_mongo
 from benchmarks.nx import NX_LABEL, nx_server
@@ -97,9 +97,17 @@ def run_read_benchmark(
     mongo_db: str | None = None,
     demo: bool = True,
     seed: int = 0,
+    arguments: str = "",
+    edx_platform: bool = True,
     log: Callable[[str], None] = print,
 ) -> ReadReport:
-    """Build (or reuse) each course, copy it to Mongo, run every scenario on both backends, write the report."""
+    """
+    Build (or reuse) each course, copy it to Mongo, run every scenario on every store, write the report.
+
+    Three columns, in the same run: the project's store over the SQL backend, edx-platform's own split store
+    over that same backend and documents (where the shared snapshot is, ``edx_platform``), and the project's
+    store over the Mongo twin.
+    """
     import pymongo
 
     out.mkdir(parents=True, exist_ok=True)
@@ -121,6 +129,8 @@ def run_read_benchmark(
         if mongo_db is None:
             stack.callback(client.drop_database, database.name)
         report.environment = _environment(report.mongo_label, client)
+        report.environment["commit"] = _commit()
+        report.environment["arguments"] = arguments
         fs_root = stack.enter_context(tempfile.TemporaryDirectory(prefix="lc-bench-fs-"))
 
         mysql_backend = shim_api.MySQLPersistenceBackend(structure_cache=StructureCache())
@@ -134,6 +144,14 @@ def run_read_benchmark(
             BackendUnderTest("mongo", shim_api.ReadOnlySplitModuleStore(mongo_backend, **store_options),
                              mongo_backend, listener.counting),
         ]
+        sql = _sql_label()
+        labels = {"mysql": f"ours over {sql}", "mongo": f"ours over {report.mongo_label}"}
+        if edx_platform:
+            edx = _edx_platform_backend(fs_root, log)
+            if edx is not None:
+                backends.insert(1, edx)
+                labels["edx_split"] = f"edx-platform's split over {sql}"
+        report.environment["backends"] = labels
         bench = ReadBenchmark(backends, repeat=repeat, seed=seed, log=log)
 
         courses: list[tuple[str, str]] = []
@@ -158,7 +176,7 @@ def run_read_benchmark(
             floors = []
             for _ in range(repeat):
                 gc.collect()
-                floors.append(measure_floor(stored))
+                floors.append(measure_decode(stored))
             floor_s = statistics.median(f.seconds for f in floors)
             traversal = {(r["mode"], r["backend"]): r for r in report.rows
                          if r["course"] == label and r["scenario"] == "traversal"}
@@ -169,7 +187,8 @@ def run_read_benchmark(
                 "stored_bytes": stored.stored_bytes,
                 "cached_structure_bytes": _structure_memory(mysql_backend, course_key),
                 **{f"{mode}_{backend}_ratio": traversal[(mode, backend)]["median_ms"] / (floor_s * 1000)
-                   for mode in ("cold", "warm") for backend in ("mysql", "mongo")},
+                   for mode in ("cold", "warm") for backend in ("mysql", "edx_split", "mongo")
+                   if (mode, backend) in traversal},
                 "us_per_block_cold_mysql": traversal[("cold", "mysql")]["median_ms"] * 1000 / floors[0].blocks,
                 "us_per_block_floor": floor_s * 1e6 / floors[0].blocks,
             })
@@ -178,6 +197,45 @@ def run_read_benchmark(
             report.files = _write_report(report, out)
             log(f"{label}: done; report so far in {out}")
     return report
+
+
+def _commit() -> str:
+    """The checkout's commit (``git rev-parse HEAD``, ``+dirty`` with uncommitted changes), or ``unknown``."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True,
+                               check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def _sql_label() -> str:
+    """What the SQL backend is: SQLite or MariaDB/MySQL (with its version)."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        return "SQLite"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT VERSION()")
+        version = cursor.fetchone()[0]
+    return ("MariaDB " if "mariadb" in version.lower() else "MySQL ") + version.split("-")[0]
+
+
+def _edx_platform_backend(fs_root: str, log: Callable[[str], None]) -> BackendUnderTest | None:
+    """edx-platform's own ``DraftVersioningModuleStore`` over its own ``MySQLPersistenceBackend``, or None."""
+    from tests.edx_platform.edx import AVAILABLE, edx_split_store
+
+    if not AVAILABLE:
+        log("edx-platform's xmodule snapshot (../shared/edx-platform) is absent: no edx-platform split column")
+        return None
+    backend = shim_api.MySQLPersistenceBackend(structure_cache=StructureCache())
+    store = edx_split_store(backend, fs_root=Path(fs_root) / "edx", branch="published-only")
+    return BackendUnderTest("edx_split", store, backend, mysql_bytes_counter)
 
 
 def _write_report(report: ReadReport, out: Path) -> list[Path]:

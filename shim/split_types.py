@@ -13,9 +13,22 @@ split builds with ``structure_from_mongo``:
 The classes below keep split's attribute names and ``to_storable()`` /
 ``from_storable()`` semantics, so a backend written against these shapes plugs
 into any store that expects split's.
+
+Where edx-platform's split is loaded (``xmodule.modulestore`` in ``sys.modules``: inside edx-platform, or
+a test running its snapshot), structures are built from split's own types, because split checks them
+with ``isinstance``: keys are split's ``BlockKey`` and blocks a :class:`BlockData` that is also split's
+``BlockData`` (:func:`block_data_class`). Elsewhere the project's own classes serve, with nothing of
+edx-platform imported.
+
+Split changes the structures it reads in place (``cache_items(lazy=False)`` merges definition fields
+into ``BlockData.fields``; ``convert_references_to_keys`` rewrites reference dicts), because its own
+backend unpickles a fresh structure on every call. :func:`private_copy` gives such a caller a structure
+of its own at a fraction of that cost: new block objects and new field dicts over the shared immutable
+leaves (ADR 0019).
 """
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from lc_modulestore.api import BlockKey
@@ -106,6 +119,12 @@ class BlockData:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def get_asides(self) -> Any:
+        """The block's asides (split's ``BlockData.get_asides``: an entry cached without them has none)."""
+        if not hasattr(self, "asides"):
+            self.asides = {}
+        return self.asides
+
     def __repr__(self) -> str:
         return (
             f"BlockData(block_type={self.block_type!r}, definition={self.definition!r}, "
@@ -114,22 +133,95 @@ class BlockData:
         )
 
 
+_SPLIT_CLASSES: dict[str, Any] = {}
+
+
+def _split_module() -> Any:
+    """edx-platform's ``xmodule.modulestore`` if this process loaded it, else None (never imported from here)."""
+    return sys.modules.get("xmodule.modulestore")
+
+
+def block_key_class() -> type:
+    """Split's own ``BlockKey`` where split is loaded (it checks ``isinstance``), else the project's."""
+    keys = sys.modules.get("xmodule.util.keys") if _split_module() is not None else None
+    return BlockKey if keys is None else keys.BlockKey
+
+
+def block_data_class() -> type[BlockData]:
+    """
+    :class:`BlockData`, or where split is loaded a subclass of it and of split's ``BlockData``.
+
+    Both ``isinstance`` checks then hold: split's ``_block_matches`` and the shim's ``block_matches``.
+    The class is built once per process and pickles by name (``shim.split_types.SplitBlockData``).
+    """
+    split = _split_module()
+    if split is None:
+        return BlockData
+    cls = _SPLIT_CLASSES.get("SplitBlockData")
+    if cls is None or cls.__mro__[2] is not split.BlockData:
+        cls = type(
+            "SplitBlockData",
+            (BlockData, split.BlockData),
+            {"__module__": __name__, "__doc__": "A block that is both the project's and split's BlockData."},
+        )
+        _SPLIT_CLASSES["SplitBlockData"] = cls
+    return cls
+
+
+def __getattr__(name: str) -> Any:
+    # Unpickling a cached structure names its block class: resolve it as the running process builds it.
+    if name == "SplitBlockData":
+        cls = block_data_class()
+        if cls is BlockData:
+            raise AttributeError("SplitBlockData exists only where edx-platform's split is loaded")
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _copied(value: Any) -> Any:
+    return dict(value) if type(value) is dict else value
+
+
+def private_copy(structure: dict[str, Any]) -> dict[str, Any]:
+    """
+    A structure its caller may change in place without another request seeing it.
+
+    New structure and ``blocks`` dicts, a new block object per block (``definition_loaded`` reset on it
+    alone), new ``fields`` / ``defaults`` dicts and a new dict for every dict-valued field (what
+    ``convert_references_to_keys`` rewrites). Keys, strings, numbers, ``edit_info`` and lists are shared:
+    split's read path only replaces them, never changes them (its writes are refused before they start).
+    """
+    blocks = {}
+    for key, block in structure["blocks"].items():
+        copy = object.__new__(type(block))
+        attrs = copy.__dict__
+        attrs.update(block.__dict__)
+        attrs["fields"] = {name: _copied(value) for name, value in block.fields.items()}
+        attrs["defaults"] = {name: _copied(value) for name, value in block.defaults.items()}
+        blocks[key] = copy
+    copied = dict(structure)
+    copied["blocks"] = blocks
+    return copied
+
+
 def structure_from_mongo(document: dict[str, Any]) -> dict[str, Any]:
     """
     Convert an on-disk structure document to split's in-memory form (in place, and returned).
 
     ``root`` becomes a BlockKey, ``blocks`` a ``{BlockKey: BlockData}`` dict,
     each ``fields['children']`` a list of BlockKey; ``block_id`` is popped from
-    each entry. Nothing else is touched.
+    each entry. Nothing else is touched. The classes are split's where split is loaded
+    (:func:`block_key_class`, :func:`block_data_class`).
     """
-    document["root"] = BlockKey(*document["root"])
+    key_class, data_class = block_key_class(), block_data_class()
+    document["root"] = key_class(*document["root"])
     blocks: dict[BlockKey, BlockData] = {}
     for entry in document["blocks"]:
         fields = entry.setdefault("fields", {})
         if "children" in fields:
-            fields["children"] = [BlockKey(*child) for child in fields["children"]]
+            fields["children"] = [key_class(*child) for child in fields["children"]]
         block_id = entry.pop("block_id")
-        blocks[BlockKey(entry["block_type"], block_id)] = BlockData(**entry)
+        blocks[key_class(entry["block_type"], block_id)] = data_class(**entry)
     document["blocks"] = blocks
     return document
 
@@ -154,4 +246,13 @@ def structure_to_mongo(structure: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-__all__ = ["BlockData", "BlockKey", "EditInfo", "structure_from_mongo", "structure_to_mongo"]
+__all__ = [
+    "BlockData",
+    "BlockKey",
+    "EditInfo",
+    "block_data_class",
+    "block_key_class",
+    "private_copy",
+    "structure_from_mongo",
+    "structure_to_mongo",
+]

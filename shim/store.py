@@ -288,10 +288,12 @@ class ReadOnlySplitModuleStore:
     def _get_structure(self, course_key, version_guid) -> Structure | None:
         """Split's ``SplitBulkWriteMixin.get_structure``: once per bulk scope, else from the backend every time."""
         record = self._active_record(course_key)
+        # This store never changes a structure: it reads the backend's shared objects where it offers them.
+        get_structure = getattr(self.backend, "get_shared_structure", self.backend.get_structure)
         if record is None:
-            return self.backend.get_structure(version_guid, course_context=course_key)
+            return get_structure(version_guid, course_context=course_key)
         if version_guid not in record.structures:
-            structure = self.backend.get_structure(version_guid, course_context=course_key)
+            structure = get_structure(version_guid, course_context=course_key)
             if structure is None:
                 return None  # not remembered: a missing structure is looked for again, as in split
             record.structures[version_guid] = structure
@@ -402,7 +404,8 @@ class ReadOnlySplitModuleStore:
         if not guids:
             return []
         courses = []
-        for structure in self.backend.find_structures_by_id(guids):
+        find = getattr(self.backend, "find_shared_structures_by_id", self.backend.find_structures_by_id)
+        for structure in find(guids):
             for index in by_version[structure["_id"]]:
                 locator = CourseLocator(index["org"], index["course"], index["run"], branch=branch)
                 entry = CourseEntry(locator.replace(version_guid=structure["_id"]), structure)

@@ -270,22 +270,28 @@ class ErrorBlock(XBlock):
         return Fragment('<div class="lc-error-block"><p>This content is not available.</p></div>')
 
 
-def _html_subclass(name: str, doc: str, **fields: Field) -> type[XBlock]:
+def _detached_html_subclass(name: str, doc: str, **fields: Field) -> type[XBlock]:
+    """
+    An HtmlBlock subclass tagged ``detached``, as edx-platform tags its about/course_info/static_tab classes.
+
+    split reads the tag (``XBlock.load_tagged_classes('detached')``) to tell course-level pages, which
+    no block lists as a child, from orphans: without it ``get_orphans`` and ``include_orphans=False`` count them.
+    """
     from xblocks_contrib import HtmlBlock
 
-    return type(name, (HtmlBlock,), {"__doc__": doc, "__module__": __name__, **fields})
+    return XBlock.tag("detached")(type(name, (HtmlBlock,), {"__doc__": doc, "__module__": __name__, **fields}))
 
 
 @functools.cache
 def _detached_classes() -> dict[str, type[XBlock]]:
     return {
-        "about": _html_subclass("AboutBlock", "An ``about`` page of the course (detached)."),
-        "course_info": _html_subclass(
+        "about": _detached_html_subclass("AboutBlock", "An ``about`` page of the course (detached)."),
+        "course_info": _detached_html_subclass(
             "CourseInfoBlock",
             "A ``course_info`` page (updates, handouts; detached).",
             items=List(scope=Scope.content, default=[]),
         ),
-        "static_tab": _html_subclass(
+        "static_tab": _detached_html_subclass(
             "StaticTabBlock",
             "A custom course tab (``static_tab``; detached).",
             course_staff_only=Boolean(scope=Scope.settings, default=False),

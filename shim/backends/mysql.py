@@ -12,6 +12,12 @@ Rows (see ``lc_modulestore.compiled.models``):
 A structure asked for in the context of a course must belong to that course (ADR 0020).
 
 Reads return split's shapes (ObjectIds, tz-aware datetimes). Writes are refused.
+
+Decoded structures are cached and shared, so split's methods (``get_structure``,
+``find_structures_by_id``, ``find_courselike_blocks_by_id``) hand every caller a private copy
+(:func:`shim.split_types.private_copy`): edx-platform's split changes what it reads in place. The
+project's own store, which never does, reads the shared objects through ``get_shared_structure`` /
+``find_shared_structures_by_id`` (and keeps what it derives from them per structure).
 """
 from __future__ import annotations
 
@@ -37,7 +43,7 @@ from lc_modulestore.models_api import CompiledDefinition, CompiledStructure, Cou
 from shim.backends.base import CourseIndexDoc, DefinitionDoc, ReadOnlyBackendMixin, Structure
 from shim.caches import StructureCache, course_index_cache
 from shim.exceptions import HeartbeatFailure, ItemNotFoundError
-from shim.split_types import structure_from_mongo
+from shim.split_types import private_copy, structure_from_mongo
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +163,16 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
 
     # -- structures --------------------------------------------------------------
     def get_structure(self, key: ObjectId, course_context: CourseKey | None = None) -> Structure | None:
-        """The converted structure ``key``: from the caches, else one query (then cached)."""
+        """The converted structure ``key``, the caller's own copy (split changes what it reads), or None."""
+        structure = self.get_shared_structure(key, course_context)
+        return None if structure is None else private_copy(structure)
+
+    def find_structures_by_id(self, ids: list[ObjectId], course_context: CourseKey | None = None) -> list[Structure]:
+        """Every structure among ``ids``, each the caller's own copy."""
+        return [private_copy(s) for s in self.find_shared_structures_by_id(ids, course_context)]
+
+    def get_shared_structure(self, key: ObjectId, course_context: CourseKey | None = None) -> Structure | None:
+        """The cached, shared structure ``key`` (from the caches, else one query): for readers that never change it."""
         structure = self.structure_cache.get(key, course_context)
         if structure is not None:
             return structure
@@ -173,8 +188,10 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
         self.structure_cache.set(key, structure, course_context)
         return structure
 
-    def find_structures_by_id(self, ids: list[ObjectId], course_context: CourseKey | None = None) -> list[Structure]:
-        """Every structure among ``ids``: cached ones from the cache, the rest in one query."""
+    def find_shared_structures_by_id(
+        self, ids: list[ObjectId], course_context: CourseKey | None = None
+    ) -> list[Structure]:
+        """Every shared structure among ``ids``: cached ones from the cache, the rest in one query."""
         found: dict[str, Structure] = {}
         missing = []
         for structure_id in ids:
@@ -198,11 +215,10 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
     ) -> list[Structure]:
         """Partial structures (``_id``, ``root``, and the first block of ``block_type``), like split's projection."""
         partials = []
-        for structure in self.find_structures_by_id(ids, course_context):
+        for structure in self.find_shared_structures_by_id(ids, course_context):
             first = next(((k, b) for k, b in structure["blocks"].items() if b.block_type == block_type), None)
-            partials.append(
-                {"_id": structure["_id"], "root": structure["root"], "blocks": dict([first]) if first else {}}
-            )
+            partial = {"_id": structure["_id"], "root": structure["root"], "blocks": dict([first]) if first else {}}
+            partials.append(private_copy(partial))
         return partials
 
     @staticmethod

@@ -14,8 +14,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.mongo_wire]
 
 def test_lc_bench_read_writes_a_table_and_plots(tmp_path):
     out = io.StringIO()
-    call_command("lc_bench", "read", "--sizes", "30", "--repeat", "1", "--no-demo", "--out", str(tmp_path),
-                 stdout=out)
+    call_command("lc_bench", "read", "--sizes", "30", "--repeat", "1", "--no-demo", "--no-edx-platform",
+                 "--out", str(tmp_path), stdout=out)
     table = (tmp_path / "results.md").read_text()
     assert "nx-27017 stand-in" in table  # every Mongo figure is labelled as measured against the stand-in
     for scenario in SCENARIOS:
@@ -46,6 +46,24 @@ def test_lc_bench_read_writes_a_table_and_plots(tmp_path):
     assert all((merged / f"read_{scenario}.png").stat().st_size > 0 for scenario in SCENARIOS)
     with pytest.raises(CommandError, match="no results.json"):
         call_command("lc_bench", "report", "--from", str(tmp_path / "nope"), "--out", str(merged))
+
+
+def test_lc_bench_read_has_a_column_for_edx_platforms_split_over_the_same_backend(tmp_path):
+    from tests.edx_platform.edx import AVAILABLE
+
+    if not AVAILABLE:
+        pytest.skip("edx-platform's xmodule snapshot (../shared/edx-platform) is absent")
+    call_command("lc_bench", "read", "--sizes", "30", "--repeat", "1", "--no-demo", "--out", str(tmp_path),
+                 stdout=io.StringIO())
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert len(results["rows"]) == len(SCENARIOS) * 2 * 3  # every scenario, cold and warm, three stores
+    env = results["environment"]
+    assert env["commit"] != "unknown" and "--sizes 30" in env["arguments"]
+    assert env["backends"]["edx_split"].startswith("edx-platform's split over ")
+    table = (tmp_path / "results.md").read_text()
+    assert "| synthetic 30 | 27 | traversal |" in table and "edx split cold" in table
+    blocks = {r["blocks"] for r in results["rows"]}
+    assert len(blocks) == 1  # the same course behind every column
 
 
 def test_lc_bench_read_rejects_bad_sizes(tmp_path):

@@ -48,8 +48,11 @@ def test_course_index_is_request_cached(backend, django_assert_num_queries):
 def test_structure_is_converted_and_cached(backend, django_assert_num_queries):
     built = build_greek_hero()
     with django_assert_num_queries(1):
-        structure = backend.get_structure(built.published_id, course_context=KEY)
-        assert backend.get_structure(built.published_id) is structure
+        structure = backend.get_shared_structure(built.published_id, course_context=KEY)
+        assert backend.get_shared_structure(built.published_id) is structure
+        # split's method hands each caller its own copy of the cached structure (issue 14), from the cache
+        copy = backend.get_structure(built.published_id)
+        assert copy is not structure and copy["blocks"] == structure["blocks"]
     assert structure["_id"] == built.published_id
     assert structure["root"] == BlockKey("course", "head12345")
     block = structure["blocks"][BlockKey("chapter", "chapter1")]

@@ -50,7 +50,7 @@ class Command(LcCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("what", choices=["compile", "read", "report"])
+        parser.add_argument("what", choices=["compile", "read", "report", "visible"])
         parser.add_argument("--sizes", default="1000,10000,50000",
                             help="comma-separated course sizes in blocks (default 1000,10000,50000)")
         parser.add_argument("--seed", type=int, default=0, help="synthetic course seed (default 0)")
@@ -69,6 +69,13 @@ class Command(LcCommand):
         read.add_argument("--db", default=None,
                           help="Mongo database for the twin (default: a temporary one, dropped at the end)")
         read.add_argument("--no-demo", action="store_true", help="skip the demo course")
+        read.add_argument("--no-edx-platform", action="store_true",
+                          help="skip the column for edx-platform's own split store over the same SQL backend "
+                               "(it needs ../shared/edx-platform; without it the column is skipped anyway)")
+        visible = parser.add_argument_group("visible")
+        visible.add_argument("--course", default=None,
+                             help="visible: the compiled course to edit (default: the synthetic course of the "
+                                  "first --sizes); publish → course_published → the next read, via the mount")
         merge = parser.add_argument_group("report")
         merge.add_argument("--from", dest="sources", default="",
                            help="comma-separated --out directories of earlier read runs, or of compile runs")
@@ -78,6 +85,8 @@ class Command(LcCommand):
             return self._read(options)
         if options["what"] == "report":
             return self._report(options)
+        if options["what"] == "visible":
+            return self._visible(options)
         return self._compile_bench(options)
 
     def _compile_bench(self, options) -> None:
@@ -122,6 +131,7 @@ class Command(LcCommand):
             report = run_read_benchmark(
                 sizes=sizes, out=Path(options["out"]), repeat=repeat, mongo_uri=options["mongo_uri"],
                 mongo_db=options["db"], demo=not options["no_demo"], seed=options["seed"],
+                edx_platform=not options["no_edx_platform"], arguments=self._arguments(options, repeat),
                 log=lambda message: self.stdout.write(message),
             )
         except NxServerError as exc:
@@ -129,6 +139,40 @@ class Command(LcCommand):
         self.stdout.write(markdown(report))
         for path in report.files:
             self.stdout.write(f"wrote {path}")
+
+    @staticmethod
+    def _arguments(options, repeat: int) -> str:
+        """The run's arguments as a command line (recorded in the report)."""
+        parts = ["read", "--sizes", options["sizes"], "--repeat", str(repeat), "--seed", str(options["seed"]),
+                 "--out", str(options["out"])]
+        parts += ["--mongo-uri", options["mongo_uri"]] if options["mongo_uri"] else []
+        parts += ["--db", options["db"]] if options["db"] else []
+        parts += ["--no-demo"] if options["no_demo"] else []
+        parts += ["--no-edx-platform"] if options["no_edx_platform"] else []
+        return " ".join(parts)
+
+    def _visible(self, options) -> None:
+        import json
+
+        from benchmarks.courses import course_key_for, ensure_compiled
+        from benchmarks.visible import measure_publish_to_visible
+
+        course = options["course"] or course_key_for(self._sizes(options)[0], options["seed"])
+        try:
+            ensure_compiled(course)
+            result = measure_publish_to_visible(course, repeat=self._repeat(options, default=5),
+                                                log=lambda message: self.stdout.write(message))
+        except RuntimeError as exc:
+            raise CommandError(f"visible: {exc}") from exc
+        self.stdout.write(
+            f"{course} ({result['blocks']:,} blocks): publish returned → course_published delivered "
+            f"{result['delivered_median_ms']:.0f} ms, → next read sees the edit {result['visible_median_ms']:.0f} ms "
+            f"(median of {len(result['runs'])}; target ≤ {result['target_ms']:.0f} ms)")
+        if options["out"]:
+            out = Path(options["out"])
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "visible.json").write_text(json.dumps(result, indent=1))
+            self.stdout.write(f"wrote {out / 'visible.json'}")
 
     def _report(self, options) -> None:
 
