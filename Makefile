@@ -29,8 +29,10 @@ demo: $(STAMP)
 	@$(PY) manage.py migrate --no-input -v 0
 	@$(PY) manage.py lc_demo $(DEMO_ARGS)
 
-## make test: install what the tests need, start MariaDB and Redis, run the suite on SQLite and on MariaDB.
+## make test: install what the tests need (incl. .venv-tutor for tests/tutor), start MariaDB and Redis, run the
+## suite on SQLite and on MariaDB.
 test: $(STAMP)-test
+	@scripts/tutor-venv.sh
 	@scripts/services.sh start
 	@scripts/run-tests.sh $(PYTEST_ARGS); rc=$$?; scripts/services.sh stop; exit $$rc
 
@@ -40,4 +42,4 @@ services-stop:
 	@scripts/services.sh stop
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) .venv-tutor var
