@@ -11,6 +11,7 @@ STAMP="$VENV/.installed-$(cat tutor-contrib-lc-modulestore/pyproject.toml | sha1
 echo "==> creating $VENV (tutor==$TUTOR_VERSION and the plugin, for tests/tutor)"
 PYTHON=$(scripts/find-python.sh)
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-"$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q "tutor==$TUTOR_VERSION" -e ./tutor-contrib-lc-modulestore
+quiet() { "$@" 2> >(grep -v "^WARNING: Location" >&2); }  # pip's notes about unused local indexes
+quiet "$VENV/bin/python" -m pip install -q --upgrade pip
+quiet "$VENV/bin/python" -m pip install -q "tutor==$TUTOR_VERSION" -e ./tutor-contrib-lc-modulestore
 touch "$STAMP"
