@@ -28,7 +28,10 @@ warnings.filterwarnings("ignore", message="pkg_resources is deprecated", categor
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(os.environ.get("LC_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Only where this module is the settings: edx-platform imports lc_modulestore.settings (this package) on the way
+# to the plugin settings in settings/common.py, and must not get a var/ directory made in its site-packages.
+if os.environ.get("DJANGO_SETTINGS_MODULE", __name__) == __name__:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = os.environ.get("LC_SECRET_KEY", "lc-modulestore-standalone-not-secret")
 DEBUG = os.environ.get("LC_DEBUG", "") == "1"

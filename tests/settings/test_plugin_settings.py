@@ -156,3 +156,16 @@ def test_no_settings_dict_setdefault() -> None:
 
     for module in (common, production):
         assert "__dict__" not in inspect.getsource(module)
+
+
+def test_loading_the_plugin_settings_inside_another_project_makes_no_directory(tmp_path) -> None:
+    """edx-platform imports lc_modulestore.settings on the way to settings.common: no var/ made in its venv."""
+    import os
+    import subprocess
+
+    var = tmp_path / "would-be-var"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lms.envs.production", "LC_VAR_DIR": str(var)}
+    code = "import lc_modulestore.settings.common, lc_modulestore.settings.production"
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert not var.exists()
