@@ -28,9 +28,14 @@ test-venv: $(STAMP)-test
 demo: $(STAMP)
 	@$(PY) manage.py migrate --no-input -v 0
 	@$(PY) manage.py lc_demo $(DEMO_ARGS)
+	@echo "==> the admin (courses, flags, verify runs, compile tasks): $(PY) manage.py createsuperuser, then"
+	@echo "    $(PY) manage.py runserver --insecure   (or LC_DEBUG=1 $(PY) manage.py runserver) and open"
+	@echo "    http://127.0.0.1:8000/admin/  (plain runserver with LC_DEBUG unset serves the admin without its CSS)"
 
-## make test: install what the tests need, start MariaDB and Redis, run the suite on SQLite and on MariaDB.
+## make test: install what the tests need (incl. .venv-tutor for tests/tutor), start MariaDB and Redis, run the
+## suite on SQLite and on MariaDB.
 test: $(STAMP)-test
+	@scripts/tutor-venv.sh
 	@scripts/services.sh start
 	@scripts/run-tests.sh $(PYTEST_ARGS); rc=$$?; scripts/services.sh stop; exit $$rc
 
@@ -40,4 +45,4 @@ services-stop:
 	@scripts/services.sh stop
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) .venv-tutor var

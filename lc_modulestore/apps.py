@@ -19,10 +19,15 @@ class LcModulestoreConfig(AppConfig):
     verbose_name = "Learning Core ModuleStore"
     default_auto_field = "django.db.models.BigAutoField"
 
+    # Both settings types edx-platform calls: "common" (defaults, at the end of lms/envs/common.py) and
+    # "production" (the site's ENV_TOKENS, at the end of lms/envs/production.py); the same for the CMS.
     plugin_app = {
         "settings_config": {
-            "lms.djangoapp": {"common": {"relative_path": "settings.common"}},
-            "cms.djangoapp": {"common": {"relative_path": "settings.common"}},
+            project_type: {
+                "common": {"relative_path": "settings.common"},
+                "production": {"relative_path": "settings.production"},
+            }
+            for project_type in ("lms.djangoapp", "cms.djangoapp")
         },
     }
 

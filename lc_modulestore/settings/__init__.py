@@ -28,7 +28,10 @@ warnings.filterwarnings("ignore", message="pkg_resources is deprecated", categor
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(os.environ.get("LC_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Only where this module is the settings: edx-platform imports lc_modulestore.settings (this package) on the way
+# to the plugin settings in settings/common.py, and must not get a var/ directory made in its site-packages.
+if os.environ.get("DJANGO_SETTINGS_MODULE", __name__) == __name__:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = os.environ.get("LC_SECRET_KEY", "lc-modulestore-standalone-not-secret")
 DEBUG = os.environ.get("LC_DEBUG", "") == "1"
@@ -181,15 +184,25 @@ CELERY_RESULT_EXTENDED = True
 CELERY_TASK_TRACK_STARTED = True
 # Eager compiles (standalone, tests) are stored too, so the TaskResult admin lists every compile task.
 CELERY_TASK_STORE_EAGER_RESULT = True
-# This settings module is the standalone project: load lc_modulestore.settings.celery's app at start-up.
+# .. setting_name: LC_MODULESTORE_STANDALONE_CELERY
+# .. setting_default: False (True in this standalone settings module)
+# .. setting_description: Load lc_modulestore.settings.celery's Celery app at start-up (the standalone
+#   project only); inside edx-platform its own Celery app is current and autodiscovers lc_modulestore.tasks.
 LC_MODULESTORE_STANDALONE_CELERY = True
 
 # ---- lc-modulestore's own settings (all optional; these are the defaults) ----
-# Root directory for per-course resource filesystems (split creates fs_root/<org>/<course>/<run>).
+# .. setting_name: LC_MODULESTORE_FS_ROOT
+# .. setting_default: var/fs_root (LC_VAR_DIR/fs_root)
+# .. setting_description: Root directory for per-course resource filesystems (split creates
+#   fs_root/<org>/<course>/<run>).
 LC_MODULESTORE_FS_ROOT = str(VAR_DIR / "fs_root")
-# How many superseded structures per branch stay readable for in-flight requests.
+# .. setting_name: LC_MODULESTORE_KEEP_OLD_STRUCTURES
+# .. setting_default: 1
+# .. setting_description: How many superseded structures per branch stay readable for in-flight requests.
 LC_MODULESTORE_KEEP_OLD_STRUCTURES = 1
-# Seconds to wait for more draft edits before compiling the draft branch.
+# .. setting_name: LC_MODULESTORE_DRAFT_COMPILE_DEBOUNCE
+# .. setting_default: 5
+# .. setting_description: Seconds to wait for more draft edits before compiling the draft branch.
 LC_MODULESTORE_DRAFT_COMPILE_DEBOUNCE = 5
 # .. setting_name: LC_MODULESTORE_COMPILE_QUEUE
 # .. setting_default: "lc_modulestore.compile"
@@ -221,13 +234,29 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Split in MongoDB (shim.backends.mongo, lc_migrate_from_mongo): connection URI, database, collection prefix.
+# .. setting_name: LC_MODULESTORE_MONGO_URI
+# .. setting_default: "mongodb://127.0.0.1:27017" (environment variable LC_MODULESTORE_MONGO_URI)
+# .. setting_description: Connection URI of split's MongoDB.
 LC_MODULESTORE_MONGO_URI = os.environ.get("LC_MODULESTORE_MONGO_URI", "mongodb://127.0.0.1:27017")
+# .. setting_name: LC_MODULESTORE_MONGO_DB
+# .. setting_default: "edxapp" (environment variable LC_MODULESTORE_MONGO_DB)
+# .. setting_description: Database of split's MongoDB.
 LC_MODULESTORE_MONGO_DB = os.environ.get("LC_MODULESTORE_MONGO_DB", "edxapp")
+# .. setting_name: LC_MODULESTORE_MONGO_COLLECTION
+# .. setting_default: "modulestore"
+# .. setting_description: Collection prefix of split's documents in MongoDB.
 LC_MODULESTORE_MONGO_COLLECTION = "modulestore"
 # Corpus of real exports (read at test/demo time, never copied into the repo).
+# .. setting_name: LC_DEMO_COURSE_DIR
+# .. setting_default: ../shared/corpus/openedx-demo-course (environment variable LC_DEMO_COURSE_DIR)
+# .. setting_description: A real course export (OLX directory) used by make demo and the slow tests;
+#   without it the demo imports the bundled fixture course and those tests skip.
 LC_DEMO_COURSE_DIR = os.environ.get(
     "LC_DEMO_COURSE_DIR", str(BASE_DIR.parent / "shared" / "corpus" / "openedx-demo-course")
 )
+# .. setting_name: LC_DEMO_LIBRARY_DIR
+# .. setting_default: ../shared/corpus/openedx-demo-content-library (environment variable LC_DEMO_LIBRARY_DIR)
+# .. setting_description: A real content library export used by the tests that need one (they skip without it).
 LC_DEMO_LIBRARY_DIR = os.environ.get(
     "LC_DEMO_LIBRARY_DIR", str(BASE_DIR.parent / "shared" / "corpus" / "openedx-demo-content-library")
 )

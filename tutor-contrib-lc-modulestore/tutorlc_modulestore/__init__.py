@@ -1,0 +1,1 @@
+"""Tutor plugin for lc-modulestore (``tutor plugins enable lc_modulestore``)."""
