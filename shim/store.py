@@ -701,6 +701,9 @@ WRITE_METHODS: tuple[tuple[str, int | None, str | None], ...] = (
     ("delete_all_asset_metadata", 0, "course_key"),
     ("copy_all_asset_metadata", 1, "dest_course_key"),
     ("update_parent_if_moved", 0, "item_location"),
+    ("update_item_parent", 0, "item_location"),
+    ("persist_xblock_dag", 0, "xblock"),
+    ("internal_clean_children", 0, "course_locator"),
     ("_drop_database", None, None),
 )
 
