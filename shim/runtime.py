@@ -12,8 +12,13 @@ One :class:`CourseRuntime` serves one structure of one course branch. It turns
   the structure, never copied or mutated (structures are shared through the
   caches), split's inheritance, writes kept in memory on the block's own field
   data (the store never persists);
-* content fields read from the block's definition, loaded on first use, or in
-  one ``get_definitions`` call by :meth:`CourseRuntime.prefetch_definitions`;
+* content fields read from the block's definition: in one ``get_definitions``
+  call by :meth:`CourseRuntime.prefetch_definitions` (``lazy=False``), else on
+  first use; a lazy read of a block the store expects to be read
+  (:meth:`CourseRuntime.expect_reads`: the blocks to the depth a
+  ``get_course``/``get_item`` asked for) fetches its definition together with
+  the next ones of that depth, in batches of at most ``definition_batch_size``
+  (ADR 0018), so a traversal costs a few queries, not one per block;
 * a block whose class cannot be built from its data (the class fails to load, its
   ``__init__`` raises, a stored setting does not deserialize) is served as an
   ``ErrorBlock`` (type ``error``, same id), as split's ``xblock_from_json`` does (ADR 0013).
@@ -56,6 +61,10 @@ log = logging.getLogger(__name__)
 DefinitionLoader = Callable[[Any, Any], dict[str, Any]]
 BulkDefinitionLoader = Callable[[Any, list[Any]], list[dict[str, Any]]]
 
+#: Most definitions one lazy read fetches at once (ADR 0018): a full traversal of a 10k-block course is
+#: about 20 queries instead of 10,001, and no query carries more ids than this (bounded SQL, bounded rows).
+DEFINITION_BATCH_SIZE = 500
+
 
 class ModulestoreBlockMixin(XBlockMixin):
     """What every modulestore block offers the LMS besides its fields (edx-platform's XModuleMixin basics)."""
@@ -97,7 +106,10 @@ class CourseRuntime(Runtime):
         fs_root: str | None = None,
         event_handler: Callable[[Any, str, dict], None] | None = None,
         strip_keys: bool = False,
+        definition_batch_size: int = DEFINITION_BATCH_SIZE,
     ) -> None:
+        if definition_batch_size < 1:
+            raise ValueError(f"definition_batch_size must be at least 1, not {definition_batch_size}")
         ids = MemoryIdManager()
         course_key = entry.course_key
         merged = default_services(course_key=course_key, structure=entry.structure, services=services)
@@ -112,6 +124,14 @@ class CourseRuntime(Runtime):
         self.definitions: dict[Any, dict[str, Any]] = {}
         self._load_definition = load_definition
         self._load_definitions = load_definitions
+        self._definition_batch_size = definition_batch_size
+        # What expect_reads() announced: plans not expanded yet, every plan seen, and the definitions
+        # they hold in reading order (a definition's first position), with the ones already asked for.
+        self._plans: list[tuple[tuple[BlockKey, ...], int | None]] = []
+        self._plans_seen: set[tuple[tuple[BlockKey, ...], int | None]] = set()
+        self._expected: list[Any] = []
+        self._expected_at: dict[Any, int] = {}
+        self._batched: set[Any] = set()
         self._event_handler = event_handler
         self._parents: dict[BlockKey, list[BlockKey]] | None = None  # the structure's, derived once per structure
         self._inherited: dict[BlockKey, dict[str, Any]] = {}
@@ -204,11 +224,69 @@ class CourseRuntime(Runtime):
 
     # -- definitions ---------------------------------------------------------------
     def definition_fields(self, definition_id) -> dict[str, Any]:
-        """The content fields of a definition, loading it on first use."""
+        """
+        The content fields of a definition, loading it on first use.
+
+        A definition the store expects to be read (:meth:`expect_reads`) comes with
+        the next expected ones not loaded yet, in one ``get_definitions`` call
+        (:meth:`_fetch_batch`). Any other, or one the batch did not return, is
+        loaded alone, so a missing definition raises ``ItemNotFoundError`` when
+        its own block is read, exactly as without batching.
+        """
         if definition_id not in self.definitions:
-            document = self._load_definition(self.course_key, definition_id)
-            self.definitions[definition_id] = document.get("fields", {})
+            self._expand_plans()
+            if definition_id in self._expected_at and definition_id not in self._batched:
+                self._fetch_batch(definition_id)
+            if definition_id not in self.definitions:
+                document = self._load_definition(self.course_key, definition_id)
+                self.definitions[definition_id] = document.get("fields", {})
         return self.definitions[definition_id]
+
+    def expect_reads(self, block_keys: Iterable[BlockKey], depth: int | None) -> None:
+        """
+        Note that ``block_keys`` and their descendants to ``depth`` are about to be read (a lazy load).
+
+        Costs nothing now: the plan is expanded into definition ids only when a
+        content field is first read, so a ``get_course(depth=None)`` that reads
+        no content (most LMS calls) never walks the course for it.
+        """
+        plan = (tuple(block_keys), depth)
+        if plan not in self._plans_seen:
+            self._plans_seen.add(plan)
+            self._plans.append(plan)
+
+    def _expand_plans(self) -> None:
+        """Add the definitions of every pending plan to the expected ones, in reading (depth-first) order."""
+        blocks = self.structure["blocks"]
+        while self._plans:
+            roots, depth = self._plans.pop(0)
+            for key in outline.preorder(self.structure, list(roots), depth):
+                definition = blocks[key].definition
+                if definition is not None and definition not in self._expected_at:
+                    self._expected_at[definition] = len(self._expected)
+                    self._expected.append(definition)
+
+    def _fetch_batch(self, definition_id) -> None:
+        """
+        Load ``definition_id`` and the expected definitions after it not asked for yet, up to the batch size.
+
+        The window starts at the definition read and wraps around, so each call
+        loads a full batch while unloaded expected definitions remain: a traversal
+        in any order costs at most ``ceil(expected / batch size)`` calls.
+        """
+        start = self._expected_at[definition_id]
+        order = self._expected
+        batch = []
+        for position in (*range(start, len(order)), *range(start)):
+            candidate = order[position]
+            if candidate in self.definitions or candidate in self._batched:
+                continue
+            batch.append(candidate)
+            if len(batch) >= self._definition_batch_size:
+                break
+        self._batched.update(batch)
+        for document in self._load_definitions(self.course_key, batch):
+            self.definitions[document["_id"]] = document.get("fields", {})
 
     def prefetch_definitions(self, block_keys: Iterable[BlockKey]) -> None:
         """Load the definitions of ``block_keys`` not loaded yet, in one bulk call."""
@@ -350,4 +428,4 @@ class CourseRuntime(Runtime):
             log.debug("XBlock event %s from %s: %s", event_type, block.scope_ids.usage_id, event_data)
 
 
-__all__ = ["CourseRuntime", "ModulestoreBlockMixin"]
+__all__ = ["DEFINITION_BATCH_SIZE", "CourseRuntime", "ModulestoreBlockMixin"]

@@ -51,7 +51,7 @@ from shim.exceptions import (
 from shim.matching import block_matches
 from shim.outline import anchored_blocks, descendants, orphans, parents_with_path_to_root
 from shim.refusals import WRITE_METHODS, RefusedWritesMixin
-from shim.runtime import CourseRuntime
+from shim.runtime import DEFINITION_BATCH_SIZE, CourseRuntime
 from shim.split_types import BlockKey
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ class ReadOnlySplitModuleStore(BulkReadsMixin, RefusedWritesMixin):
     branch setting (LMS: published-only, preview: draft-preferred).
     ``strip_keys`` returns keys without branch and version, as edx-platform's
     Mixed store hands them to the LMS (split itself keeps both: the default).
+    ``definition_batch_size`` bounds how many definitions one lazy read fetches (ADR 0018).
     """
 
     def __init__(
@@ -80,6 +81,7 @@ class ReadOnlySplitModuleStore(BulkReadsMixin, RefusedWritesMixin):
         branch_setting_func: Callable[[], str] | None = None,
         event_handler: Callable[[Any, str, dict], None] | None = None,
         strip_keys: bool = False,
+        definition_batch_size: int = DEFINITION_BATCH_SIZE,
         **_: Any,
     ) -> None:
         self.backend = backend
@@ -89,6 +91,7 @@ class ReadOnlySplitModuleStore(BulkReadsMixin, RefusedWritesMixin):
         self.default_branch_setting_func = branch_setting_func or (lambda: ModuleStoreEnum.Branch.published_only)
         self.event_handler = event_handler
         self.strip_keys = strip_keys
+        self.definition_batch_size = definition_batch_size
         self._thread = threading.local()
 
     # =========================================================== branches ====
@@ -211,6 +214,7 @@ class ReadOnlySplitModuleStore(BulkReadsMixin, RefusedWritesMixin):
             fs_root=self.fs_root,
             event_handler=self.event_handler,
             strip_keys=self.strip_keys,
+            definition_batch_size=self.definition_batch_size,
         )
 
     def get_definition(self, course_key, definition_id) -> dict[str, Any]:
@@ -223,10 +227,17 @@ class ReadOnlySplitModuleStore(BulkReadsMixin, RefusedWritesMixin):
 
     def _load_items(self, entry: CourseEntry, block_keys: list[BlockKey], depth: int | None = 0,
                     lazy: bool = True, **_: Any) -> list:
-        """XBlocks for ``block_keys``; ``lazy=False`` loads every definition to ``depth`` in one call first."""
+        """
+        XBlocks for ``block_keys``; ``lazy=False`` loads every definition to ``depth`` in one call first.
+
+        Lazily, the runtime is told which blocks ``depth`` covers: their definitions are fetched
+        in batches when a content field is first read, instead of one query per block.
+        """
         runtime, _new = self._runtime(entry)
         if not lazy:
             runtime.prefetch_definitions(descendants(entry.structure, block_keys, depth))
+        else:
+            runtime.expect_reads(block_keys, depth)  # a first content read fetches a batch (ADR 0018)
         return [runtime.load_block(key) for key in block_keys]
 
     # ============================================================ courses ====
