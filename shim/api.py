@@ -30,6 +30,7 @@ from shim.backends.mongo import MongoBackend
 from shim.backends.mysql import MySQLPersistenceBackend
 from shim.caches import StructureCache, clear_request_caches
 from shim.compare import Difference, compare_blocks, compare_result, compare_values, location_of, render
+from shim.entries import CourseEntry, CourseSummary
 from shim.enums import DETACHED_XBLOCK_TYPES, DIRECT_ONLY_CATEGORIES, ModuleStoreEnum
 from shim.exceptions import (
     DuplicateCourseError,
@@ -46,10 +47,12 @@ from shim.exceptions import (
     UnsupportedRevisionError,
     VersionConflictError,
 )
+from shim.refusals import WRITE_METHODS
 from shim.router import RouterModuleStore, course_key_of
-from shim.runtime import CourseRuntime, StaticUserService
+from shim.runtime import CourseRuntime
+from shim.services import StaticUserService
 from shim.split_types import BlockData, BlockKey, EditInfo, structure_from_mongo, structure_to_mongo
-from shim.store import WRITE_METHODS, CourseEntry, CourseSummary, ReadOnlySplitModuleStore
+from shim.store import ReadOnlySplitModuleStore
 
 DEFAULT_BACKEND = "shim.backends.mysql.MySQLPersistenceBackend"
 

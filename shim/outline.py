@@ -146,9 +146,33 @@ def descendants(structure: dict[str, Any], roots: list[BlockKey], depth: int | N
     return list(seen)
 
 
+def preorder(structure: dict[str, Any], roots: list[BlockKey], depth: int | None) -> list[BlockKey]:
+    """
+    :func:`descendants`, depth first (each block, then its children's subtrees, in children order).
+
+    The order an LMS traversal reads blocks in (``get_children`` recursively, as
+    block structures collect them), so a window of this list holds what the
+    traversal reads next.
+    """
+    blocks = structure["blocks"]
+    seen: dict[BlockKey, None] = {}
+    todo = [(k, depth) for k in reversed(roots) if k in blocks]
+    while todo:
+        key, remaining = todo.pop()
+        if key in seen:
+            continue
+        seen[key] = None
+        if remaining is None or remaining > 0:
+            below = None if remaining is None else remaining - 1
+            kids = [BlockKey(*c) for c in blocks[key].fields.get("children", [])]
+            todo.extend((k, below) for k in reversed(kids) if k in blocks and k not in seen)
+    return list(seen)
+
+
 __all__ = [
     "anchored_blocks",
     "descendants",
+    "preorder",
     "orphans",
     "parent_with_path_to_root",
     "parents_map",

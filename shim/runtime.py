@@ -1,5 +1,5 @@
 """
-XBlocks from a structure: the runtime that builds blocks, their field data, and the LMS services.
+XBlocks from a structure: the runtime that builds the blocks of one course branch at one version.
 
 One :class:`CourseRuntime` serves one structure of one course branch. It turns
 ``BlockData`` into real XBlock instances (classes from
@@ -8,42 +8,44 @@ One :class:`CourseRuntime` serves one structure of one course branch. It turns
 * usage keys from the course key (``course_key.make_usage_key(type, id)``),
   carrying branch and version as split's do (or neither, with ``strip_keys``,
   as edx-platform's Mixed store returns them);
-* settings and children read straight from the structure, never copied or
-  mutated (structures are shared through the caches);
-* content fields read from the block's definition, loaded on first use, or in
-  one ``get_definitions`` call by :meth:`CourseRuntime.prefetch_definitions`;
-* split's inheritance: an unset inheritable field (``INHERITABLE_FIELD_NAMES``)
-  reads the nearest ancestor that sets it; other fields fall back to template
-  defaults, then to the field default;
-* writes kept in memory on the block's own field data (the store never persists);
+* field data (:mod:`shim.field_data`): settings and children read straight from
+  the structure, never copied or mutated (structures are shared through the
+  caches), split's inheritance, writes kept in memory on the block's own field
+  data (the store never persists);
+* content fields read from the block's definition: in one ``get_definitions``
+  call by :meth:`CourseRuntime.prefetch_definitions` (``lazy=False``), else on
+  first use; a lazy read of a block the store expects to be read
+  (:meth:`CourseRuntime.expect_reads`: the blocks to the depth a
+  ``get_course``/``get_item`` asked for) fetches its definition together with
+  the next ones of that depth, in batches of at most ``definition_batch_size``
+  (ADR 0018), so a traversal costs a few queries, not one per block;
 * a block whose class cannot be built from its data (the class fails to load, its
   ``__init__`` raises, a stored setting does not deserialize) is served as an
   ``ErrorBlock`` (type ``error``, same id), as split's ``xblock_from_json`` does (ADR 0013).
 
-Services (infrastructure §4): ``field-data``, ``user``, ``cache``, ``sandbox``,
-``xqueue``, ``replace_urls``, ``i18n``, plus any passed in; ``resources_fs`` is
-an OSFS at ``LC_MODULESTORE_FS_ROOT/<org>/<course>/<run>``, created as split does.
+Services: ``field-data`` here, the LMS ones from :mod:`shim.services`, plus any
+passed in; ``resources_fs`` is an OSFS at
+``LC_MODULESTORE_FS_ROOT/<org>/<course>/<run>``, created as split does.
+
+Everything the runtime holds is set by its constructor or by its own methods:
+the store and the field data call methods (``memoize_blocks``,
+``note_local_write``), they never assign attributes of a runtime.
 """
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import os
-import re
 import traceback
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
-from django.core.cache import caches
 from fs.osfs import OSFS
 from opaque_keys.edx.locator import DefinitionLocator
 from xblock.core import XBlockMixin
-from xblock.field_data import DictFieldData, FieldData
+from xblock.field_data import DictFieldData
 from xblock.fields import Reference, ReferenceList, ReferenceValueDict, Scope, ScopeIds, String
-from xblock.reference.user_service import UserService, XBlockUser
 from xblock.runtime import MemoryIdManager, Runtime
 
 from lc_modulestore.api import (
@@ -53,16 +55,20 @@ from lc_modulestore.api import (
     load_error_block_class,
 )
 from shim import outline
+from shim.entries import CourseEntry
 from shim.exceptions import ItemNotFoundError
+from shim.field_data import BlockFieldData
+from shim.services import default_services
 from shim.split_types import BlockData, BlockKey
-
-if TYPE_CHECKING:
-    from shim.store import CourseEntry
 
 log = logging.getLogger(__name__)
 
 DefinitionLoader = Callable[[Any, Any], dict[str, Any]]
 BulkDefinitionLoader = Callable[[Any, list[Any]], list[dict[str, Any]]]
+
+#: Most definitions one lazy read fetches at once (ADR 0018): a full traversal of a 10k-block course is
+#: about 20 queries instead of 10,001, and no query carries more ids than this (bounded SQL, bounded rows).
+DEFINITION_BATCH_SIZE = 500
 
 
 class ModulestoreBlockMixin(XBlockMixin):
@@ -91,205 +97,6 @@ class ModulestoreBlockMixin(XBlockMixin):
         return name if name is not None else self.url_name.replace("_", " ")
 
 
-class BlockFieldData(FieldData):
-    """
-    Field data of one block instance: split's ``SplitMongoKVS`` plus ``InheritingFieldData``.
-
-    Reads: children (as usage keys) and settings from the structure's
-    ``BlockData.fields``; content from the definition; parent from the runtime's
-    parent map. Writes and deletes stay in this object.
-    """
-
-    def __init__(self, runtime: CourseRuntime, block_key: BlockKey, block_data: BlockData) -> None:
-        self._runtime = runtime
-        self._block_key = block_key
-        self._block_data = block_data
-        self._local: dict[str, Any] = {}
-        self._deleted: set[str] = set()
-
-    def get(self, block, name):
-        if name in self._local:
-            return self._local[name]
-        if name in self._deleted:
-            raise KeyError(name)
-        field = block.fields[name]
-        scope = field.scope
-        if scope == Scope.children:
-            return [self._runtime.usage_key(BlockKey(*c)) for c in self._block_data.fields["children"]]
-        if scope == Scope.parent:
-            parent = self._runtime.parent_of(self._block_key)
-            return self._runtime.usage_key(parent) if parent is not None else None
-        if scope == Scope.settings:
-            return self._runtime.convert_reference(field, self._block_data.fields[name])
-        if scope == Scope.content:
-            return self._runtime.definition_fields(self._block_data.definition)[name]
-        raise KeyError(name)  # user scopes: nothing stored here (the LMS wraps its own user state)
-
-    def has(self, block, name):
-        try:
-            self.get(block, name)
-        except KeyError:
-            return False
-        return True
-
-    def set(self, block, name, value):
-        self._runtime.has_local_writes = True
-        self._local[name] = value
-        self._deleted.discard(name)
-
-    def delete(self, block, name):
-        self._runtime.has_local_writes = True
-        self._local.pop(name, None)
-        self._deleted.add(name)
-
-    def default(self, block, name):
-        defaults = self._block_data.defaults
-        if name in INHERITABLE_FIELD_NAMES and not self._runtime.has_local_writes:
-            # Fast path (no block of this runtime was written in memory): the structure alone
-            # decides inheritance, so look the value up in the runtime's memoized map.
-            parent = self._runtime.parent_of(self._block_key)
-            if parent is not None and parent.type == "library_content" and name in defaults:
-                return defaults[name]
-            inherited = self._runtime.inherited_settings(self._block_key)
-            if name in inherited:
-                return copy.deepcopy(inherited[name])
-        elif name in INHERITABLE_FIELD_NAMES:
-            field = block.fields[name]
-            ancestor = block.get_parent()
-            # Under library_content, template defaults win over inheritance (split's rule).
-            if ancestor is not None and ancestor.scope_ids.block_type == "library_content" and name in defaults:
-                return defaults[name]
-            while ancestor is not None:
-                if name in ancestor.fields and ancestor.fields[name].is_set_on(ancestor):
-                    return field.to_json(ancestor.fields[name].read_from(ancestor))
-                ancestor = ancestor.get_parent()
-        if name in defaults:
-            return defaults[name]
-        raise KeyError(name)
-
-
-class _Sandbox:
-    """
-    The ``sandbox`` service, as edx-platform's: unsafe (unjailed) code only for the courses an operator lists.
-
-    ``settings.LC_MODULESTORE_COURSES_WITH_UNSAFE_CODE`` is a list of regexes matched against the
-    course key, like edx-platform's ``COURSES_WITH_UNSAFE_CODE``; default none. Otherwise problems
-    with Python scripts need codejail configured (``settings.CODE_JAIL``).
-    """
-
-    def __init__(self, course_key) -> None:
-        self._course_id = str(course_key)
-
-    def can_execute_unsafe_code(self) -> bool:
-        patterns = getattr(settings, "LC_MODULESTORE_COURSES_WITH_UNSAFE_CODE", [])
-        return any(re.match(pattern, self._course_id) for pattern in patterns)
-
-    def get_python_lib_zip(self) -> bytes | None:
-        return None
-
-
-class _DiscussionConfig:
-    """
-    The ``discussion_config_service`` the discussion block asks for.
-
-    Inline discussions are visible unless the course chose the new (non-legacy) provider;
-    the forum service itself is enabled by ``FEATURES['ENABLE_DISCUSSION_SERVICE']``, as in the LMS.
-    Without edx-platform's forum permissions, no user has forum permissions here.
-    """
-
-    def __init__(self, runtime: "CourseRuntime") -> None:
-        self._runtime = runtime
-
-    @property
-    def is_discussion_enabled(self) -> bool:
-        return bool(settings.FEATURES.get("ENABLE_DISCUSSION_SERVICE", False))
-
-    def is_discussion_visible(self, course_key) -> bool:
-        root = self._runtime.structure["blocks"].get(BlockKey(*self._runtime.structure["root"]))
-        provider = ((root.fields.get("discussions_settings") or {}) if root else {}).get("provider_type", "legacy")
-        return provider == "legacy"
-
-    def has_permission(self, user, permission: str, course_key) -> bool:
-        return False
-
-
-class _Cache:
-    """The ``cache`` service: the Django ``default`` cache (get/set), as edx-platform provides it."""
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return caches["default"].get(key, default)
-
-    def set(self, key: str, value: Any, *args: Any, **kwargs: Any) -> None:
-        caches["default"].set(key, value, *args, **kwargs)
-
-
-class _NoXQueue:
-    """The ``xqueue`` service when no XQueue is configured: external graders are unavailable."""
-
-    interface = None
-    default_queuename = None
-    waittime = 5
-
-    def construct_callback(self, dispatch: str = "score_update") -> str:
-        raise RuntimeError("No XQueue is configured for this modulestore runtime")
-
-
-class _ReplaceURLs:
-    """The ``replace_urls`` service: ``/static/x`` → the course's asset URL, as split courses serve them."""
-
-    _STATIC = re.compile(r"""(?P<quote>["'])/static/(?P<path>[^"'?#]+)""")
-
-    def __init__(self, course_key) -> None:
-        self.course_key = course_key.for_branch(None) if course_key.org else course_key
-
-    def replace_urls(self, text: str, static_replace_only: bool = False, **kwargs: Any) -> str:
-        def asset_url(match: re.Match) -> str:
-            path = match.group("path").replace("/", "_")
-            return f"{match.group('quote')}/{self.course_key.make_asset_key('asset', path)}"
-
-        return self._STATIC.sub(asset_url, text)
-
-
-def anonymous_user_service() -> UserService:
-    """A ``user`` service for an anonymous, non-staff user (callers pass their own for real users)."""
-    return StaticUserService(XBlockUser(is_current_user=True))
-
-
-# The optional attributes edx-platform's user service always sets; blocks index them directly
-# (VideoBlock reads ``edx-platform.request_country_code`` with ``[]``), so each must be present.
-LMS_USER_ATTRIBUTE_DEFAULTS: dict[str, Any] = {
-    "edx-platform.is_authenticated": False,
-    "edx-platform.user_id": None,
-    "edx-platform.username": None,
-    "edx-platform.user_is_staff": False,
-    "edx-platform.user_role": "student",
-    "edx-platform.anonymous_user_id": None,
-    "edx-platform.request_country_code": None,
-    "edx-platform.user_is_beta_tester": False,
-    "edx-platform.user_is_global_staff": False,
-}
-
-
-class StaticUserService(UserService):
-    """
-    A ``user`` service that always returns the one user it was made with.
-
-    Attributes edx-platform always provides and the caller did not set get their
-    anonymous defaults (:data:`LMS_USER_ATTRIBUTE_DEFAULTS`).
-    """
-
-    def __init__(self, user: XBlockUser, *, django_user: Any = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        for name, value in LMS_USER_ATTRIBUTE_DEFAULTS.items():
-            user.opt_attrs.setdefault(name, value)
-        self._user = user
-        # edx-platform's service carries the Django user too; blocks (discussion) read it by this name.
-        self._django_user = django_user if django_user is not None else AnonymousUser()
-
-    def get_current_user(self) -> XBlockUser:
-        return self._user
-
-
 class CourseRuntime(Runtime):
     """Builds the XBlocks of one structure (one course branch at one version)."""
 
@@ -304,18 +111,13 @@ class CourseRuntime(Runtime):
         fs_root: str | None = None,
         event_handler: Callable[[Any, str, dict], None] | None = None,
         strip_keys: bool = False,
+        definition_batch_size: int = DEFINITION_BATCH_SIZE,
     ) -> None:
+        if definition_batch_size < 1:
+            raise ValueError(f"definition_batch_size must be at least 1, not {definition_batch_size}")
         ids = MemoryIdManager()
         course_key = entry.course_key
-        merged = {
-            "user": anonymous_user_service(),
-            "cache": _Cache(),
-            "sandbox": _Sandbox(course_key),
-            "xqueue": _NoXQueue(),
-            "replace_urls": _ReplaceURLs(course_key),
-            **(services or {}),
-        }
-        merged.setdefault("discussion_config_service", _DiscussionConfig(self))
+        merged = default_services(course_key=course_key, structure=entry.structure, services=services)
         super().__init__(id_reader=ids, id_generator=ids, services=merged, mixins=(ModulestoreBlockMixin,))
         self.modulestore = modulestore  # blocks (video, lti) read the course through runtime.modulestore
         self.course_entry = entry
@@ -327,13 +129,21 @@ class CourseRuntime(Runtime):
         self.definitions: dict[Any, dict[str, Any]] = {}
         self._load_definition = load_definition
         self._load_definitions = load_definitions
+        self._definition_batch_size = definition_batch_size
+        # What expect_reads() announced: plans not expanded yet, every plan seen, and the definitions
+        # they hold in reading order (a definition's first position), with the ones already asked for.
+        self._plans: list[tuple[tuple[BlockKey, ...], int | None]] = []
+        self._plans_seen: set[tuple[tuple[BlockKey, ...], int | None]] = set()
+        self._expected: list[Any] = []
+        self._expected_at: dict[Any, int] = {}
+        self._batched: set[Any] = set()
         self._event_handler = event_handler
         self._parents: dict[BlockKey, list[BlockKey]] | None = None  # the structure's, derived once per structure
         self._inherited: dict[BlockKey, dict[str, Any]] = {}
         # Set once any block of this runtime is written in memory; inheritance then walks the
         # live ancestor blocks (split's InheritingFieldData) instead of the structure map.
-        self.has_local_writes = False
-        self.block_cache: dict[BlockKey, Any] | None = None  # set by the store inside bulk_operations
+        self._has_local_writes = False
+        self._block_cache: dict[BlockKey, Any] | None = None  # blocks memoised inside a bulk_operations scope
         self._constructing: dict[Any, BlockFieldData] = {}  # field data of blocks inside their __init__
         self._checked_settings: set[BlockKey] = set()  # blocks whose stored settings deserialize
         root = fs_root or settings.LC_MODULESTORE_FS_ROOT
@@ -344,6 +154,25 @@ class CourseRuntime(Runtime):
             raise InvalidCourseKeyError(f"{course_key}: its resources folder {path} is outside LC_MODULESTORE_FS_ROOT")
         os.makedirs(path, exist_ok=True)
         self.resources_fs = OSFS(path)
+
+    # -- state the store and the field data change, through these methods only ------
+    def memoize_blocks(self, enabled: bool) -> None:
+        """
+        Start (with an empty memo) or stop memoising built blocks.
+
+        The store turns it on when the runtime joins a ``bulk_operations`` scope (blocks built
+        inside are reused, as in split's bulk record) and off when it is used outside one.
+        """
+        self._block_cache = {} if enabled else None
+
+    def note_local_write(self) -> None:
+        """A block of this runtime was written in memory: inheritance reads live ancestors from now on."""
+        self._has_local_writes = True
+
+    @property
+    def has_local_writes(self) -> bool:
+        """Whether any block of this runtime was written in memory (:meth:`note_local_write`)."""
+        return self._has_local_writes
 
     # -- keys and tree -----------------------------------------------------------
     def usage_key(self, block_key: BlockKey):
@@ -402,11 +231,69 @@ class CourseRuntime(Runtime):
 
     # -- definitions ---------------------------------------------------------------
     def definition_fields(self, definition_id) -> dict[str, Any]:
-        """The content fields of a definition, loading it on first use."""
+        """
+        The content fields of a definition, loading it on first use.
+
+        A definition the store expects to be read (:meth:`expect_reads`) comes with
+        the next expected ones not loaded yet, in one ``get_definitions`` call
+        (:meth:`_fetch_batch`). Any other, or one the batch did not return, is
+        loaded alone, so a missing definition raises ``ItemNotFoundError`` when
+        its own block is read, exactly as without batching.
+        """
         if definition_id not in self.definitions:
-            document = self._load_definition(self.course_key, definition_id)
-            self.definitions[definition_id] = document.get("fields", {})
+            self._expand_plans()
+            if definition_id in self._expected_at and definition_id not in self._batched:
+                self._fetch_batch(definition_id)
+            if definition_id not in self.definitions:
+                document = self._load_definition(self.course_key, definition_id)
+                self.definitions[definition_id] = document.get("fields", {})
         return self.definitions[definition_id]
+
+    def expect_reads(self, block_keys: Iterable[BlockKey], depth: int | None) -> None:
+        """
+        Note that ``block_keys`` and their descendants to ``depth`` are about to be read (a lazy load).
+
+        Costs nothing now: the plan is expanded into definition ids only when a
+        content field is first read, so a ``get_course(depth=None)`` that reads
+        no content (most LMS calls) never walks the course for it.
+        """
+        plan = (tuple(block_keys), depth)
+        if plan not in self._plans_seen:
+            self._plans_seen.add(plan)
+            self._plans.append(plan)
+
+    def _expand_plans(self) -> None:
+        """Add the definitions of every pending plan to the expected ones, in reading (depth-first) order."""
+        blocks = self.structure["blocks"]
+        while self._plans:
+            roots, depth = self._plans.pop(0)
+            for key in outline.preorder(self.structure, list(roots), depth):
+                definition = blocks[key].definition
+                if definition is not None and definition not in self._expected_at:
+                    self._expected_at[definition] = len(self._expected)
+                    self._expected.append(definition)
+
+    def _fetch_batch(self, definition_id) -> None:
+        """
+        Load ``definition_id`` and the expected definitions after it not asked for yet, up to the batch size.
+
+        The window starts at the definition read and wraps around, so each call
+        loads a full batch while unloaded expected definitions remain: a traversal
+        in any order costs at most ``ceil(expected / batch size)`` calls.
+        """
+        start = self._expected_at[definition_id]
+        order = self._expected
+        batch = []
+        for position in (*range(start, len(order)), *range(start)):
+            candidate = order[position]
+            if candidate in self.definitions or candidate in self._batched:
+                continue
+            batch.append(candidate)
+            if len(batch) >= self._definition_batch_size:
+                break
+        self._batched.update(batch)
+        for document in self._load_definitions(self.course_key, batch):
+            self.definitions[document["_id"]] = document.get("fields", {})
 
     def prefetch_definitions(self, block_keys: Iterable[BlockKey]) -> None:
         """Load the definitions of ``block_keys`` not loaded yet, in one bulk call."""
@@ -431,8 +318,8 @@ class CourseRuntime(Runtime):
         the course: it is served as an ``error`` block that keeps its data and
         names the failure, and the rest of the course reads as usual.
         """
-        if self.block_cache is not None and block_key in self.block_cache:
-            return self.block_cache[block_key]
+        if self._block_cache is not None and block_key in self._block_cache:
+            return self._block_cache[block_key]
         block_data = self.structure["blocks"].get(block_key)
         if block_data is None:
             raise ItemNotFoundError(self.usage_key(block_key))
@@ -445,8 +332,8 @@ class CourseRuntime(Runtime):
                         block_key.id, self.course_key, exc_info=True)
             block = self._error_block(block_key, block_data, exc, for_parent)
             block.course_version = self.course_entry.version_guid
-            if self.block_cache is not None:
-                self.block_cache[block_key] = block
+            if self._block_cache is not None:
+                self._block_cache[block_key] = block
             return block
         edit_info = block_data.edit_info
         block._edited_by = block.edited_by = edit_info.edited_by
@@ -456,8 +343,8 @@ class CourseRuntime(Runtime):
         block.source_version = edit_info.source_version
         block.course_version = self.course_entry.version_guid
         block.definition_locator = DefinitionLocator(block_key.type, block_data.definition)
-        if self.block_cache is not None:
-            self.block_cache[block_key] = block
+        if self._block_cache is not None:
+            self._block_cache[block_key] = block
         return block
 
     def _construct(self, block_key: BlockKey, block_data: BlockData, for_parent):
@@ -548,4 +435,4 @@ class CourseRuntime(Runtime):
             log.debug("XBlock event %s from %s: %s", event_type, block.scope_ids.usage_id, event_data)
 
 
-__all__ = ["BlockFieldData", "CourseRuntime", "ModulestoreBlockMixin", "StaticUserService", "anonymous_user_service"]
+__all__ = ["DEFINITION_BATCH_SIZE", "CourseRuntime", "ModulestoreBlockMixin"]

@@ -7,14 +7,16 @@ Every keyed read is one pipeline, in this order:
 2. map it to a branch (:meth:`ReadOnlySplitModuleStore._map_revision_to_branch`: the key's own
    branch, else ``revision=``, else the branch setting);
 3. look the course up (:meth:`_lookup_course`): the index (once per ``bulk_operations``
-   scope, else request-cached by the backend) gives the head structure id; the
-   structure comes from the scope (once per ``bulk_operations`` scope, as split's
-   bulk record keeps it), else from the structure cache or one query;
-4. answer from the structure (:mod:`shim.outline`, :mod:`shim.matching`) or build
-   XBlocks (:mod:`shim.runtime`).
+   scope, :mod:`shim.bulk`, else request-cached by the backend) gives the head
+   structure id; the structure comes from the scope (once per scope, as split's
+   bulk record keeps it), else from the structure cache or one query; the result
+   is a :class:`~shim.entries.CourseEntry`;
+4. answer from the structure (:mod:`shim.outline`, :mod:`shim.matching`,
+   :mod:`shim.assets`) or build XBlocks (:mod:`shim.runtime`, one per entry per
+   request or scope).
 
 Nothing is ever written: every write method raises ``ReadOnlyModuleStoreError``
-naming the course.
+naming the course (:mod:`shim.refusals`).
 """
 from __future__ import annotations
 
@@ -22,7 +24,6 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from edx_django_utils.cache import RequestCache
@@ -36,19 +37,21 @@ from opaque_keys.edx.locator import (
 
 from shim.assets import all_asset_metadata, find_asset_metadata
 from shim.backends.base import CourseIndexDoc, PersistenceBackend, Structure
+from shim.bulk import BulkReadsMixin, course_identity
+from shim.entries import CourseEntry, CourseSummary
 from shim.enums import DETACHED_XBLOCK_TYPES, ModuleStoreEnum
 from shim.exceptions import (
     InsufficientSpecificationError,
     InvalidBranchSetting,
     ItemNotFoundError,
     MultipleCourseBlocksFound,
-    ReadOnlyModuleStoreError,
     UnsupportedRevisionError,
     VersionConflictError,
 )
 from shim.matching import block_matches
 from shim.outline import anchored_blocks, descendants, orphans, parents_with_path_to_root
-from shim.runtime import CourseRuntime
+from shim.refusals import WRITE_METHODS, RefusedWritesMixin
+from shim.runtime import DEFINITION_BATCH_SIZE, CourseRuntime
 from shim.split_types import BlockKey
 
 log = logging.getLogger(__name__)
@@ -56,79 +59,7 @@ log = logging.getLogger(__name__)
 RUNTIME_CACHE_NAMESPACE = "lc_modulestore.course_cache"
 
 
-@dataclass(frozen=True)
-class CourseEntry:
-    """Split's ``CourseEnvelope``: the course key (with branch and version) and its structure."""
-
-    course_key: CourseLocator
-    structure: Structure
-
-    @property
-    def version_guid(self):
-        return self.structure["_id"]
-
-
-class CourseSummary:
-    """Split's ``CourseSummary``: a course listed without loading it."""
-
-    course_info_fields = ["display_name", "display_coursenumber", "display_organization", "end"]
-
-    def __init__(self, course_locator, display_name="Empty", display_coursenumber=None, display_organization=None,
-                 end=None) -> None:
-        self.id = course_locator
-        self.location = course_locator.make_usage_key("course", "course")
-        self.display_name = display_name
-        self.display_coursenumber = display_coursenumber
-        self.display_organization = display_organization
-        self.end = end
-
-    @property
-    def display_org_with_default(self) -> str:
-        return self.display_organization or self.id.org
-
-    @property
-    def display_number_with_default(self) -> str:
-        return self.display_coursenumber or self.id.course
-
-    def __repr__(self) -> str:
-        return f"CourseSummary({self.id}, {self.display_name!r})"
-
-
-@dataclass
-class _BulkRecord:
-    """
-    One course's ``bulk_operations`` scope: the index read at entry, structures and blocks seen inside.
-
-    ``structures`` is split's ``SplitBulkWriteRecord.structures``: each structure
-    the scope reads is fetched (or unpickled from the structure cache) once, so
-    per-block calls inside one scope (``get_parent_location``, ``has_changes``,
-    ``has_published_version`` for every block of a course) do not each pay for
-    the whole structure again (and ``shim.outline`` derives each structure
-    object's parent map once).
-    """
-
-    depth: int = 0
-    index: CourseIndexDoc | None = None
-    index_loaded: bool = False
-    runtimes: dict[str, CourseRuntime] = field(default_factory=dict)
-    structures: dict[Any, Structure] = field(default_factory=dict)
-
-    @property
-    def active(self) -> bool:
-        return self.depth > 0
-
-
-def _course_identity(course_key) -> tuple | None:
-    """``(org, course, run)`` of a course or v1 library key (run ``library``), None for version-only keys."""
-    if isinstance(course_key, LibraryLocator):
-        return (course_key.org, course_key.library, "library") if course_key.org and course_key.library else None
-    org = getattr(course_key, "org", None)
-    course = getattr(course_key, "course", None)
-    run = getattr(course_key, "run", None)
-    return (org, course, run) if org and course and run else None
-
-
-class ReadOnlySplitModuleStore:
+class ReadOnlySplitModuleStore(BulkReadsMixin, RefusedWritesMixin):
     """
     Split's read API over a read-only persistence backend.
 
@@ -138,6 +69,7 @@ class ReadOnlySplitModuleStore:
     branch setting (LMS: published-only, preview: draft-preferred).
     ``strip_keys`` returns keys without branch and version, as edx-platform's
     Mixed store hands them to the LMS (split itself keeps both: the default).
+    ``definition_batch_size`` bounds how many definitions one lazy read fetches (ADR 0018).
     """
 
     def __init__(
@@ -149,6 +81,7 @@ class ReadOnlySplitModuleStore:
         branch_setting_func: Callable[[], str] | None = None,
         event_handler: Callable[[Any, str, dict], None] | None = None,
         strip_keys: bool = False,
+        definition_batch_size: int = DEFINITION_BATCH_SIZE,
         **_: Any,
     ) -> None:
         self.backend = backend
@@ -158,6 +91,7 @@ class ReadOnlySplitModuleStore:
         self.default_branch_setting_func = branch_setting_func or (lambda: ModuleStoreEnum.Branch.published_only)
         self.event_handler = event_handler
         self.strip_keys = strip_keys
+        self.definition_batch_size = definition_batch_size
         self._thread = threading.local()
 
     # =========================================================== branches ====
@@ -196,52 +130,6 @@ class ReadOnlySplitModuleStore:
             return key.for_branch(draft)
         return key.for_branch(published)
 
-    # =================================================== bulk operations ====
-    def _records(self) -> dict[tuple, _BulkRecord]:
-        if not hasattr(self._thread, "records"):
-            self._thread.records = {}
-        return self._thread.records
-
-    def _active_record(self, course_key, ignore_case: bool = False) -> _BulkRecord | None:
-        identity = _course_identity(course_key)
-        if identity is None:
-            return None
-        records = self._records()
-        record = records.get(identity)
-        if record is None and ignore_case:
-            lowered = tuple(part.lower() for part in identity)
-            record = next(
-                (r for k, r in records.items() if tuple(p.lower() for p in k) == lowered), None
-            )
-        return record if record is not None and record.active else None
-
-    @contextlib.contextmanager
-    def bulk_operations(self, course_id, emit_signals: bool = True, ignore_case: bool = False) -> Iterator[None]:
-        """
-        A read scope for one course: the index is read once at the outermost entry and every read
-        inside sees that version; blocks built inside are memoised. Nestable; never writes.
-        """
-        identity = _course_identity(course_id)
-        if identity is None:
-            yield
-            return
-        record = self._active_record(course_id, ignore_case) or self._records().setdefault(identity, _BulkRecord())
-        record.depth += 1
-        try:
-            if record.depth == 1:
-                record.index = self.backend.get_course_index(course_id.for_branch(None), ignore_case)
-                record.index_loaded = True
-            yield
-        finally:
-            record.depth -= 1
-            if record.depth == 0:
-                for key, value in list(self._records().items()):
-                    if value is record:
-                        del self._records()[key]
-
-    def _is_in_bulk_operation(self, course_key, ignore_case: bool = False) -> bool:
-        return self._active_record(course_key, ignore_case) is not None
-
     def _out(self, key):
         """A key as this store returns it: split's (branch and version kept) or, with ``strip_keys``, Mixed's."""
         if not self.strip_keys or key is None:
@@ -267,7 +155,7 @@ class ReadOnlySplitModuleStore:
         """Split's ``_lookup_course``: the structure a branch (or version) key names."""
         if not course_key.version_guid:
             head_validation = True
-        if head_validation and _course_identity(course_key) is not None:
+        if head_validation and course_identity(course_key) is not None:
             if course_key.branch is None:
                 raise InsufficientSpecificationError(course_key)
             index = self.get_course_index(course_key)
@@ -312,11 +200,9 @@ class ReadOnlySplitModuleStore:
         else:
             runtime, new = self.create_runtime(entry), True
             request_cache.set(cache_key, runtime)
+        runtime.memoize_blocks(record is not None)
         if record is not None:
-            runtime.block_cache = {}
             record.runtimes[cache_key] = runtime
-        else:
-            runtime.block_cache = None
         return runtime, new
 
     def create_runtime(self, entry: CourseEntry) -> CourseRuntime:
@@ -330,6 +216,7 @@ class ReadOnlySplitModuleStore:
             fs_root=self.fs_root,
             event_handler=self.event_handler,
             strip_keys=self.strip_keys,
+            definition_batch_size=self.definition_batch_size,
         )
 
     def get_definition(self, course_key, definition_id) -> dict[str, Any]:
@@ -342,10 +229,17 @@ class ReadOnlySplitModuleStore:
 
     def _load_items(self, entry: CourseEntry, block_keys: list[BlockKey], depth: int | None = 0,
                     lazy: bool = True, **_: Any) -> list:
-        """XBlocks for ``block_keys``; ``lazy=False`` loads every definition to ``depth`` in one call first."""
+        """
+        XBlocks for ``block_keys``; ``lazy=False`` loads every definition to ``depth`` in one call first.
+
+        Lazily, the runtime is told which blocks ``depth`` covers: their definitions are fetched
+        in batches when a content field is first read, instead of one query per block.
+        """
         runtime, _new = self._runtime(entry)
         if not lazy:
             runtime.prefetch_definitions(descendants(entry.structure, block_keys, depth))
+        else:
+            runtime.expect_reads(block_keys, depth)  # a first content read fetches a batch (ADR 0018)
         return [runtime.load_block(key) for key in block_keys]
 
     # ============================================================ courses ====
@@ -631,83 +525,5 @@ class ReadOnlySplitModuleStore:
     def ensure_indexes(self) -> None:
         self.backend.ensure_indexes()
 
-    # ======================================================= refused writes ====
-    def _refuse(self, operation: str, key: Any = None):
-        raise ReadOnlyModuleStoreError(operation, _course_of(key))
-
-
-def _course_of(value: Any):
-    """The course a write argument belongs to (a key, a block or an asset), for the refusal message."""
-    if isinstance(value, list | tuple):
-        value = value[0] if value else None
-    if value is None:
-        return None
-    location = getattr(value, "location", None)
-    if location is not None:
-        value = location
-    for attribute in ("course_key", "asset_id"):
-        if hasattr(value, attribute) and not isinstance(value, CourseKey):
-            value = getattr(value, attribute)
-            if hasattr(value, "course_key"):
-                value = value.course_key
-    if isinstance(value, CourseKey):
-        return value.for_branch(None) if getattr(value, "org", None) else value
-    return value
-
-
-def _refusing(operation: str, key_position: int | None, key_name: str | None) -> Callable:
-    def refuse(self, *args: Any, **kwargs: Any):
-        key = kwargs.get(key_name) if key_name else None
-        if key is None and key_position is not None and len(args) > key_position:
-            key = args[key_position]
-        if operation in ("create_course", "create_library"):
-            parts = [kwargs.get(n, args[i] if len(args) > i else None) for i, n in enumerate(("org", "course", "run"))]
-            if all(isinstance(p, str) for p in parts):
-                key = CourseLocator(*parts)
-        self._refuse(operation, key)
-
-    refuse.__name__ = operation
-    refuse.__doc__ = f"Refused: ``{operation}`` would write; raises ReadOnlyModuleStoreError naming the course."
-    return refuse
-
-
-# (method, position of the argument naming the course, its keyword name), as in split's signatures.
-WRITE_METHODS: tuple[tuple[str, int | None, str | None], ...] = (
-    ("create_course", None, None),
-    ("create_library", None, None),
-    ("clone_course", 1, "dest_course_id"),
-    ("delete_course", 0, "course_key"),
-    ("create_item", 1, "course_key"),
-    ("create_child", 1, "parent_usage_key"),
-    ("create_xblock", 1, "course_key"),
-    ("update_item", 0, "block"),
-    ("delete_item", 0, "location"),
-    ("publish", 0, "location"),
-    ("unpublish", 0, "location"),
-    ("revert_to_published", 0, "location"),
-    ("convert_to_draft", 0, "location"),
-    ("import_xblock", 1, "course_key"),
-    ("copy_from_template", 1, "dest_key"),
-    ("copy", 1, "source_course"),
-    ("update_course_index", 0, "course_key"),
-    ("delete_course_index", 0, "course_key"),
-    ("update_definition_from_data", 0, "course_key"),
-    ("create_definition_from_data", 0, "course_key"),
-    ("force_publish_course", 0, "course_locator"),
-    ("reset_course_to_version", 0, "course_key"),
-    ("fix_not_found", 0, "course_key"),
-    ("save_asset_metadata", 0, "asset_metadata"),
-    ("save_asset_metadata_list", 0, "asset_metadata_list"),
-    ("set_asset_metadata_attr", 0, "asset_key"),
-    ("set_asset_metadata_attrs", 0, "asset_key"),
-    ("delete_asset_metadata", 0, "asset_key"),
-    ("delete_all_asset_metadata", 0, "course_key"),
-    ("copy_all_asset_metadata", 1, "dest_course_key"),
-    ("update_parent_if_moved", 0, "item_location"),
-    ("_drop_database", None, None),
-)
-
-for _name, _position, _keyword in WRITE_METHODS:
-    setattr(ReadOnlySplitModuleStore, _name, _refusing(_name, _position, _keyword))
 
 __all__ = ["WRITE_METHODS", "CourseEntry", "CourseSummary", "ReadOnlySplitModuleStore"]

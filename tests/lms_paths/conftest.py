@@ -23,7 +23,7 @@ from lc_modulestore.importing.synthetic import build_synthetic_course
 from lc_modulestore.rollout.api import create_router_modulestore
 from lc_modulestore.rollout.flags import set_course_override, use_learning_core
 from shim import api as shim_api
-from shim.runtime import StaticUserService
+from shim.services import StaticUserService
 from tests.demo_course import compile_both_branches
 
 NOW = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)

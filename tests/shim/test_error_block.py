@@ -12,7 +12,7 @@ from xblock.fields import Integer, Scope
 from xblock.reference.user_service import XBlockUser
 
 from lc_modulestore.core import blocks
-from shim.runtime import StaticUserService
+from shim.services import StaticUserService
 from shim.store import ReadOnlySplitModuleStore
 from tests.shim.courses import tree_blocks
 from tests.shim.documents import Block, build_course, children

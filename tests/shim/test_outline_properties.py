@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from shim.outline import anchored_blocks, descendants, orphans, parent_with_path_to_root, parents_map
+from shim.outline import anchored_blocks, descendants, orphans, parent_with_path_to_root, parents_map, preorder
 from shim.split_types import BlockData, BlockKey
 
 ROOT = BlockKey("course", "course")
@@ -86,3 +86,18 @@ def test_descendants_cover_reachable_blocks_without_repeats(structure, depth):
     assert set(everything) == _reachable(structure)
     assert set(descendants(structure, [ROOT], depth)) <= set(everything)
     assert descendants(structure, [ROOT], 0) == [ROOT]
+
+
+@settings(max_examples=300, deadline=None)
+@given(structures(), st.integers(min_value=0, max_value=3))
+def test_preorder_is_descendants_depth_first(structure, depth):
+    """The batching order (ADR 0018) covers what descendants covers, each block once, parents before children."""
+    everything = preorder(structure, [ROOT], None)
+    assert len(everything) == len(set(everything))
+    assert set(everything) == set(descendants(structure, [ROOT], None))
+    assert set(preorder(structure, [ROOT], depth)) <= set(descendants(structure, [ROOT], depth))
+    assert preorder(structure, [ROOT], 0) == [ROOT]
+    position = {key: i for i, key in enumerate(everything)}
+    for key in everything[1:]:
+        listing = [p for p in parents_map(structure).get(key, []) if p in position]
+        assert any(position[p] < position[key] for p in listing)

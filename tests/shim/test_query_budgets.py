@@ -3,6 +3,8 @@ Query budgets (issue #8), counted with django_assert_max_num_queries:
 
 * get_item cold: index + structure (2); reading a content field adds at most 1;
 * get_course(depth=None, lazy=False) and a full traversal reading every field: 3, whatever the size;
+* the same with the default lazy=True (the LMS's get_course_by_id): 3 too, the first content read fetching
+  every definition of the depth asked for, in batches of at most definition_batch_size (ADR 0018);
 * warm structure cache: get_item costs the index only (1), and nothing inside bulk_operations after entry.
 """
 from __future__ import annotations
@@ -10,6 +12,10 @@ from __future__ import annotations
 import pytest
 from opaque_keys.edx.locator import CourseLocator
 
+from lc_modulestore.models import CompiledDefinition
+from shim.exceptions import ItemNotFoundError
+from shim.split_types import BlockKey
+from shim.store import ReadOnlySplitModuleStore
 from tests.shim.courses import build_greek_hero, build_tree
 from tests.shim.documents import Block, build_course, children
 from tests.shim.fixtures import new_request
@@ -69,6 +75,77 @@ def test_lazy_traversal_pays_per_definition_and_depth_zero_prefetches_nothing(st
     with django_assert_num_queries(2 + 7):
         course = store.get_course(built.course_key, depth=0)
         _read_every_field(course, seen)
+
+
+@pytest.mark.parametrize("chapters,per_chapter", [(2, 3), (12, 8)])
+def test_lazy_whole_course_traversal_reading_every_field_is_three_queries(store, django_assert_num_queries,
+                                                                           chapters, per_chapter):
+    """
+    ``get_course(key, depth=None)`` with the default ``lazy=True``, as the LMS's ``get_course_by_id`` asks,
+    then every field of every block: index + structure + one batch of definitions at 19 and at 121 blocks.
+    It paid one ``get_definition`` query per block with content (issue 14: 10,001 queries at 10k blocks).
+    """
+    built = _big_course(f"course-v1:Org+LazyBig{chapters}+Run", chapters, per_chapter)
+    seen = []
+    with django_assert_num_queries(3):
+        course = store.get_course(built.course_key, depth=None)
+        _read_every_field(course, seen)
+    assert len(seen) == 1 + chapters * (2 + per_chapter)
+
+
+def test_lazy_traversal_batches_are_bounded(backend, tmp_path, django_assert_max_num_queries):
+    """With a batch size of 10, 121 definitions come in at most ceil(121 / 10) = 13 queries, never one per block."""
+    store = ReadOnlySplitModuleStore(backend, fs_root=str(tmp_path / "fs"), definition_batch_size=10)
+    built = _big_course("course-v1:Org+Batched+Run", 12, 8)
+    seen = []
+    with django_assert_max_num_queries(2 + 13) as captured:
+        course = store.get_course(built.course_key, depth=None)
+        _read_every_field(course, seen)
+    definition_queries = [q["sql"] for q in captured.captured_queries if "compileddefinition" in q["sql"].lower()]
+    assert len(definition_queries) >= 10  # 97 definitions are read: several batches, each of at most 10
+    assert len(seen) == 121
+
+
+def _every_value(block, values):
+    for name in block.fields:
+        values[(str(block.location), name)] = repr(getattr(block, name))
+    for child in block.get_children():
+        _every_value(child, values)
+    return values
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 500])
+def test_lazy_batched_traversal_reads_what_lazy_false_and_depth_zero_read(backend, tmp_path, batch_size):
+    built = build_greek_hero()
+    key = CourseLocator("testx", "GreekHero", "run")
+    answers = []
+    for kwargs in ({"depth": None}, {"depth": None, "lazy": False}, {"depth": 0}):
+        new_request()
+        store = ReadOnlySplitModuleStore(backend, fs_root=str(tmp_path / "fs"), definition_batch_size=batch_size)
+        answers.append(_every_value(store.get_course(key, **kwargs), {}))
+    assert answers[0] == answers[1] == answers[2]
+    assert len(answers[0]) > 50 and built.published_id
+
+
+def test_lazy_traversal_that_reads_no_content_fetches_no_definition(store, django_assert_num_queries):
+    built = _big_course("course-v1:Org+NoContent+Run", 3, 4)
+    with django_assert_num_queries(2):
+        course = store.get_course(built.course_key, depth=None)
+        names = [child.display_name for child in course.get_children()]
+    assert names == ["C0", "C1", "C2"]
+
+
+def test_a_missing_definition_fails_only_its_own_block_in_a_batched_traversal(store):
+    built = _big_course("course-v1:Org+Missing+Run", 2, 3)
+    missing = built.definitions[BlockKey("html", "h1_1")]
+    CompiledDefinition.objects.filter(objectid=str(missing)).delete()
+    course = store.get_course(built.course_key, depth=None)
+    htmls = [leaf for chapter in course.get_children() for seq in chapter.get_children() for leaf in seq.get_children()]
+    assert htmls[0].data == "<p>0.0</p>"  # the batch: every definition but the missing one
+    with pytest.raises(ItemNotFoundError, match=str(missing)):
+        htmls[4].data  # noqa: B018 - h1_1: its own read raises, as without batching
+    assert [h.data for h in htmls if h.location.block_id != "h1_1"] == [
+        "<p>0.0</p>", "<p>0.1</p>", "<p>0.2</p>", "<p>1.0</p>", "<p>1.2</p>"]
 
 
 def test_warm_structure_cache_get_item_is_one_query_then_none_in_bulk(store, django_assert_max_num_queries):

@@ -7,7 +7,7 @@ import pytest
 from webob import Request
 from xblock.reference.user_service import XBlockUser
 
-from shim.runtime import StaticUserService
+from shim.services import StaticUserService
 from shim.store import ReadOnlySplitModuleStore
 from tests.shim.courses import build_tree
 

@@ -126,6 +126,9 @@ def test_every_write_method_is_refused_naming_the_course_and_nothing_is_written(
         "delete_all_asset_metadata": (key, 3),
         "copy_all_asset_metadata": (CourseLocator("Org", "Src", "Run"), key, 3),
         "update_parent_if_moved": (usage, usage, {}, 3),
+        "update_item_parent": (usage, key.make_usage_key("vertical", "v1"), key.make_usage_key("vertical", "v2"), 3),
+        "persist_xblock_dag": (block, 3),
+        "internal_clean_children": (key,),
     }
     before = _everything()
     assert {name for name, _, _ in WRITE_METHODS} - {"_drop_database"} == set(arguments)
@@ -138,6 +141,28 @@ def test_every_write_method_is_refused_naming_the_course_and_nothing_is_written(
         store._drop_database()
     assert _everything() == before
     assert store.get_item(usage).display_name == "Intro"
+
+
+@pytest.mark.parametrize("name", ["update_item_parent", "persist_xblock_dag", "internal_clean_children"])
+def test_split_writes_reached_through_other_methods_are_refused_not_missing(store, name):
+    """
+    Split's ``update_item_parent`` (a move), ``persist_xblock_dag`` and ``internal_clean_children`` write too;
+    the store lacked them, so callers got an ``AttributeError`` instead of the read-only error (issue 17, item 9).
+    """
+    built = build_tree()
+    key = built.course_key
+    usage = key.make_usage_key("html", "h1")
+    block = store.get_item(usage)
+    args = {
+        "update_item_parent": (usage, key.make_usage_key("chapter", "c2"), key.make_usage_key("chapter", "c1"), 3),
+        "persist_xblock_dag": (block, 3),
+        "internal_clean_children": (key,),
+    }[name]
+    before = _everything()
+    with pytest.raises(ReadOnlyModuleStoreError, match=r"course-v1:Org\+Tree\+Run") as raised:
+        getattr(store, name)(*args)
+    assert raised.value.operation == name
+    assert _everything() == before
 
 
 def test_bulk_operations_never_write(store):
