@@ -33,6 +33,7 @@ from opaque_keys.edx.locator import CourseLocator
 
 from lc_modulestore.api import InvalidCourseKeyError, LcModulestoreError
 from lc_modulestore.models_api import LearningCoreCourse
+from lc_modulestore.rollout.heads import LEARNING_CORE, MONGO, learning_core_heads, mongo_heads, moved_sides
 from lc_modulestore.rollout.models import (
     OVERRIDE_OFF,
     OVERRIDE_ON,
@@ -41,6 +42,7 @@ from lc_modulestore.rollout.models import (
     OrgFlagOverride,
     VerifyRun,
 )
+from lc_modulestore.rollout.mongo_location import location_from_record
 
 FLAG_REQUEST_CACHE_NAMESPACE = "lc_modulestore.rollout.flags"
 
@@ -320,7 +322,43 @@ def _verify_problem(course_key: CourseLocator) -> str | None:
             f"the latest verify run of {course_key} (finished {run.finished:%Y-%m-%d %H:%M}) failed with "
             f"{run.diff_count} difference(s)"
         )
+    which = f"the passing verify run of {course_key} (finished {run.finished:%Y-%m-%d %H:%M})"
+    if not run.heads or run.blocks_compared == 0:
+        return f"{which} recorded no heads or compared 0 blocks: it proves nothing; run lc_verify again"
+    moved = verify_run_moved(run)
+    if moved:
+        return f"{which} is no longer current: " + "; ".join(moved) + "; run lc_verify again"
     return None
+
+
+def current_heads(course_key: CourseLocator, run: VerifyRun) -> dict[str, dict[str, str]]:
+    """
+    The heads of the branches ``run`` compared, as they are now: Learning Core's compiled index, and Mongo
+    re-read where the run looked (``run.mongo_location``). Raises pymongo's errors.
+    """
+    recorded = set(run.heads.get(MONGO, {})) | set(run.heads.get(LEARNING_CORE, {}))
+    branches = run.heads.get("branches") or sorted(recorded)
+    if not branches:
+        return {MONGO: {}, LEARNING_CORE: {}}
+    lc = {b: h for b, h in learning_core_heads(course_key).items() if b in branches}
+    mongo = {b: h for b, h in mongo_heads(course_key, location_from_record(run.mongo_location)).items()
+             if b in branches}
+    return {MONGO: mongo, LEARNING_CORE: lc}
+
+
+def verify_run_moved(run: VerifyRun) -> list[str]:
+    """
+    Which side moved since ``run`` (empty: its heads are still the current ones).
+
+    A Mongo that cannot be read counts as moved: the gate cannot tell, so it refuses.
+    """
+    key = _plain_course_key(run.course_key)
+    try:
+        now = current_heads(key, run)
+    except Exception as exc:  # noqa: BLE001 - pymongo's errors and a bad recorded location alike
+        where = location_from_record(run.mongo_location)
+        return [f"the Mongo heads could not be re-read at {where} ({type(exc).__name__}: {exc})"]
+    return moved_sides(run.heads, now)
 
 
 def _choice(enabled: bool | None) -> str:
@@ -456,7 +494,9 @@ __all__ = [
     "latest_course_override",
     "latest_org_override",
     "latest_verify_run",
+    "current_heads",
     "set_course_override",
+    "verify_run_moved",
     "set_org_override",
     "use_learning_core",
     "use_learning_core_for",

@@ -184,10 +184,13 @@ LC_MODULESTORE_FS_ROOT = str(VAR_DIR / "fs_root")
 LC_MODULESTORE_KEEP_OLD_STRUCTURES = 1
 # Seconds to wait for more draft edits before compiling the draft branch.
 LC_MODULESTORE_DRAFT_COMPILE_DEBOUNCE = 5
-# Split in MongoDB (shim.backends.mongo, lc_migrate_from_mongo): connection URI, database, collection prefix.
+# Split in MongoDB (router, lc_verify, lc_flag's gate, lc_migrate_from_mongo, lc_export_mongo): URI, database,
+# collection prefix, separator; read once by lc_modulestore.rollout.mongo_location.
 LC_MODULESTORE_MONGO_URI = os.environ.get("LC_MODULESTORE_MONGO_URI", "mongodb://127.0.0.1:27017")
 LC_MODULESTORE_MONGO_DB = os.environ.get("LC_MODULESTORE_MONGO_DB", "edxapp")
 LC_MODULESTORE_MONGO_COLLECTION = "modulestore"
+# Between the collection prefix and split's names ("." as split has it; "_" for nx-27017, which rejects dots).
+LC_MODULESTORE_MONGO_SEPARATOR = os.environ.get("LC_MODULESTORE_MONGO_SEPARATOR", ".")
 # Corpus of real exports (read at test/demo time, never copied into the repo).
 LC_DEMO_COURSE_DIR = os.environ.get(
     "LC_DEMO_COURSE_DIR", str(BASE_DIR.parent / "shared" / "corpus" / "openedx-demo-course")
