@@ -45,6 +45,8 @@ from lc_modulestore.rollout.models import (
 from lc_modulestore.rollout.mongo_location import location_from_record
 
 FLAG_REQUEST_CACHE_NAMESPACE = "lc_modulestore.rollout.flags"
+# Which courses have a compiled index (lc_modulestore.rollout.serving); cleared with the flag answers.
+COMPILED_CACHE_NAMESPACE = "lc_modulestore.rollout.serving"
 
 
 class FlagChangeRefusedError(LcModulestoreError):
@@ -242,6 +244,7 @@ def clear_flag_cache() -> None:
     Request middleware does this for web requests; tasks and tests call it.
     """
     RequestCache(FLAG_REQUEST_CACHE_NAMESPACE).clear()
+    RequestCache(COMPILED_CACHE_NAMESPACE).clear()
     WaffleFlag.cached_flags().pop(USE_LEARNING_CORE.name, None)
     WaffleFlag.cached_flags().pop(SHADOW_READS.name, None)
 
