@@ -1,4 +1,4 @@
-"""Never route to nothing (issue 15, finding 4): org or global switches keep courses without a compiled index on Mongo."""
+"""Never route to nothing (issue 15, finding 4): org or global switches keep uncompiled courses on Mongo."""
 from __future__ import annotations
 
 import pytest
