@@ -1,12 +1,15 @@
 """Public API of the rollout room: course flags, the verify gate, shadow reads, Mongo twins and the router."""
 from lc_modulestore.rollout.differences import asset_differences, describe, render_differences, shorten
 from lc_modulestore.rollout.flags import (
+    FLAG_CHOICES,
+    FLAGS,
     SHADOW_READS,
     USE_LEARNING_CORE,
     CourseWaffleFlag,
     FlagChangeRefusedError,
     clear_flag_cache,
     current_heads,
+    enable_problems,
     flag_status,
     latest_course_override,
     latest_org_override,
@@ -41,6 +44,8 @@ from lc_modulestore.rollout.shadow import (
 from lc_modulestore.rollout.verify import VerifyReport, verify_course
 
 __all__ = [
+    "FLAGS",
+    "FLAG_CHOICES",
     "SHADOW_READS",
     "SPLIT_EDIT_INFO_KEYS",
     "USE_LEARNING_CORE",
@@ -58,6 +63,7 @@ __all__ = [
     "create_router_modulestore",
     "current_heads",
     "describe",
+    "enable_problems",
     "export_course_to_mongo",
     "flag_status",
     "latest_course_override",

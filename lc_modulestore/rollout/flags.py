@@ -364,6 +364,34 @@ def verify_run_moved(run: VerifyRun) -> list[str]:
     return moved_sides(run.heads, now)
 
 
+def enable_problems(
+    *, course_key: CourseKey | str | None = None, org: str | None = None, flag: CourseWaffleFlag = USE_LEARNING_CORE
+) -> list[str]:
+    """
+    Why turning ``flag`` on for the course (or org) is not yet safe; empty when it is.
+
+    The same checks :func:`set_course_override` / :func:`set_org_override`
+    make, without writing: the admin form shows them as a form error before
+    anything is saved.
+    """
+    if flag.name != USE_LEARNING_CORE.name:
+        return []
+    if org is not None:
+        keys = list(LearningCoreCourse.objects.filter(org=org).values_list("course_key", flat=True))
+        if not keys:
+            return [f"org {org} has no Learning Core courses"]
+        return [p for k in keys if (p := _verify_problem(k))]
+    key = _plain_course_key(course_key)
+    if key is None:
+        raise InvalidCourseKeyError(f"{course_key!r} names no course run (version-only key)")
+    return [p for p in [_verify_problem(key)] if p]
+
+
+# The flags an override may name (the admin's choice list: a typo in a free-text name silently did nothing).
+FLAGS = {USE_LEARNING_CORE.name: USE_LEARNING_CORE, SHADOW_READS.name: SHADOW_READS}
+FLAG_CHOICES = [(name, name) for name in FLAGS]
+
+
 def _choice(enabled: bool | None) -> str:
     return OVERRIDE_UNSET if enabled is None else (OVERRIDE_ON if enabled else OVERRIDE_OFF)
 
@@ -388,6 +416,8 @@ def _record_override(
     a forced change records them in its note and ``forced`` column.
     """
     forced = bool(problems) and bool(enabled)
+    if forced and force and not note.strip():
+        raise FlagChangeRefusedError(f"Forcing {flag.name} on for {label} needs a note saying why (--note)")
     if forced and not force:
         raise FlagChangeRefusedError(
             f"Refusing to enable {flag.name} for {label}: " + "; ".join(problems) + " (use --force)"
@@ -430,8 +460,7 @@ def set_course_override(
     if key is None:
         raise InvalidCourseKeyError(f"{course_key!r} names no course run (version-only key)")
     # Only the switch that moves LMS reads is gated on verification (shadow reads change no response).
-    gated = bool(enabled) and flag.name == USE_LEARNING_CORE.name
-    problems = [p for p in [_verify_problem(key)] if p] if gated else []
+    problems = enable_problems(course_key=key, flag=flag) if enabled else []
     return _record_override(
         CourseFlagOverride,
         {"course_id": key},
@@ -465,12 +494,7 @@ def set_org_override(
     """
     if not org:
         raise FlagChangeRefusedError("An org override needs a non-empty org")
-    problems: list[str] = []
-    if enabled and flag.name == USE_LEARNING_CORE.name:
-        keys = list(LearningCoreCourse.objects.filter(org=org).values_list("course_key", flat=True))
-        problems = [p for k in keys if (p := _verify_problem(k))]
-        if not keys:
-            problems = [f"org {org} has no Learning Core courses"]
+    problems = enable_problems(org=org, flag=flag) if enabled else []
     return _record_override(
         OrgFlagOverride,
         {"org": org},
@@ -486,6 +510,8 @@ def set_org_override(
 
 
 __all__ = [
+    "FLAGS",
+    "FLAG_CHOICES",
     "FLAG_REQUEST_CACHE_NAMESPACE",
     "SHADOW_READS",
     "USE_LEARNING_CORE",

@@ -79,7 +79,7 @@ def test_a_failing_learning_core_read_is_counted_not_raised(router, monkeypatch)
 
 def test_courses_served_from_learning_core_are_not_shadowed(router):
     set_course_override(A, True, flag=SHADOW_READS)
-    set_course_override(A, True, force=True)
+    set_course_override(A, True, force=True, note="test")
     assert router.get_item(A.make_usage_key(*CHANGED_BLOCK)).display_name == "LC A"
     assert shadow_mismatch_count(A) == 0
 
