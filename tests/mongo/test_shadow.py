@@ -96,3 +96,37 @@ def test_listing_and_item_reads_of_a_twin_match(mock_db, tmp_path):
     router.get_all_asset_metadata(A, None)
     assert shadow_mismatch_count(A) == 0
     assert shadow_read_totals(A).reads == 4 and shadow_read_totals(A).mismatched == 0
+
+
+def test_a_deep_read_compares_every_returned_block_not_just_the_root(mock_db, tmp_path):
+    """Issue 15 finding 5: get_course(depth=None) reported a match while a chapter below the root differed."""
+    course = twin_course(str(A), mock_db, sections=2)
+    diverge(course, "Edited below the root")
+    lc, mongo = stores(mock_db, tmp_path=tmp_path)
+    router = create_router_modulestore(
+        lc_store=lc, mongo_store=mongo, shadow_enabled=lambda key: True, report=record_shadow_read
+    )
+    router.get_course(A, depth=0)  # only the root returned: it agrees
+    assert shadow_mismatch_count(A) == 0
+    router.get_course(A, depth=None)
+    rows = list(ShadowMismatch.objects.filter(course_key=A, method="get_course"))
+    assert [(r.location, r.field) for r in rows] == [(str(A.make_usage_key(*CHANGED_BLOCK)), "display_name")]
+    router.get_item(A.make_usage_key("vertical", "u0_0_0"), depth=1)
+    assert ShadowMismatch.objects.filter(course_key=A, method="get_item", field="display_name").count() == 1
+    router.get_item(A.make_usage_key("sequential", "s0_0"), depth=1)  # the changed block is two levels down
+    assert ShadowMismatch.objects.filter(course_key=A, method="get_item").count() == 1
+
+
+def test_get_items_compares_the_set_of_keys_and_get_parent_location_the_parent(mock_db, tmp_path):
+    twin_course(str(A), mock_db)
+    mock_db["modulestore.structures"].update_many({}, {"$pull": {"blocks": {"block_id": "p0_0_0_1"}}})
+    lc, mongo = stores(mock_db, tmp_path=tmp_path)
+    router = create_router_modulestore(
+        lc_store=lc, mongo_store=mongo, shadow_enabled=lambda key: True, report=record_shadow_read
+    )
+    router.get_items(A)
+    row = ShadowMismatch.objects.get(course_key=A, method="get_items")
+    assert row.location.endswith("block@p0_0_0_1") and row.field == "(block)"
+    router.get_parent_location(A.make_usage_key("html", "p0_0_0_0"))  # the parent, compared as a key
+    assert ShadowReadCount.objects.get(course_key=A, method="get_parent_location").reads == 1
+    assert not ShadowMismatch.objects.filter(course_key=A, method="get_parent_location").exists()
