@@ -46,12 +46,12 @@ def mongo_heads(course_key: CourseLocator, location: MongoLocation) -> dict[str,
     """``{branch: structure id}`` of the course's index in Mongo at ``location`` (raises pymongo's errors)."""
     backend = location.backend(server_selection_timeout_ms=5000)
     try:
-        return index_heads(_fresh_index(backend, course_key))
+        return index_heads(fresh_index(backend, course_key))
     finally:
         backend.close_connections()
 
 
-def _fresh_index(backend, course_key: CourseLocator) -> dict[str, Any] | None:
+def fresh_index(backend, course_key: CourseLocator) -> dict[str, Any] | None:
     """The index as Mongo has it now: not the request-cached copy an earlier read of this request kept."""
     query = {attr: getattr(course_key, attr) for attr in ("org", "course", "run")}
     return backend.course_index.find_one(query)
@@ -72,6 +72,7 @@ def moved_sides(recorded: dict[str, dict[str, str]], current: dict[str, dict[str
 __all__ = [
     "LEARNING_CORE",
     "MONGO",
+    "fresh_index",
     "index_heads",
     "learning_core_heads",
     "moved_sides",

@@ -163,3 +163,23 @@ def test_enable_refuses_a_pass_once_learning_core_moved_and_accepts_a_current_on
     out = StringIO()
     call_command("lc_flag", "enable", KEY, stdout=out)
     assert "use_learning_core on for" in out.getvalue() and not CourseFlagOverride.objects.get().forced
+
+
+@pytest.mark.mongo_wire
+def test_status_all_is_an_operators_view(nx_settings):
+    """Issue 15 finding 8: there was no view of every course; status named neither heads nor whether a pass held."""
+    database = nx_settings
+    course = twin_course(KEY, database, separator="_")
+    call_command("lc_verify", KEY, stdout=StringIO(), stderr=StringIO())
+    out = StringIO()
+    call_command("lc_flag", "status", "--all", stdout=out)
+    text = out.getvalue()
+    head = latest_verify_run(KEY).heads["learning_core"][PUBLISHED_BRANCH]
+    assert f"{KEY}: flag off: Mongo" in text
+    assert f"Learning Core heads: published-branch {head}" in text and "current with the latest publish" in text
+    assert f"Mongo heads:         published-branch {head}" in text
+    assert "passed; heads still current" in text and "no reads compared" in text
+    diverge(course, "Moved on")
+    out = StringIO()
+    call_command("lc_flag", "status", "--all", stdout=out)
+    assert "NOT CURRENT: Learning Core moved since that verify" in out.getvalue()

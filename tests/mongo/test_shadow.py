@@ -130,3 +130,16 @@ def test_get_items_compares_the_set_of_keys_and_get_parent_location_the_parent(m
     router.get_parent_location(A.make_usage_key("html", "p0_0_0_0"))  # the parent, compared as a key
     assert ShadowReadCount.objects.get(course_key=A, method="get_parent_location").reads == 1
     assert not ShadowMismatch.objects.filter(course_key=A, method="get_parent_location").exists()
+
+
+def test_lc_shadow_report_lists_counts_and_shortened_mismatches(router):
+    set_course_override(A, True, flag=SHADOW_READS)
+    router.get_item(A.make_usage_key(*CHANGED_BLOCK))
+    router.get_item(A.make_usage_key("vertical", "u0_0_0"))
+    ShadowMismatch.objects.create(course_key=A, method="get_item", location="x", field="data",
+                                  mongo_value=repr("m" * 5000), learning_core_value="'y'")
+    out = StringIO()
+    call_command("lc_shadow_report", stdout=out)
+    text = out.getvalue()
+    assert f"{A}: 2 read(s) compared: 1 matched, 1 mismatched" in text
+    assert "get_item display_name" in text and "(5,002 chars)" in text and "m" * 5000 not in text
