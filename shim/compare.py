@@ -146,7 +146,7 @@ def compare_result(method: str, location: str, mongo: Any, learning_core: Any) -
     return compare_values(location, f"{method}()", mongo, learning_core)
 
 
-def compare_tree(mongo_root: Any, lc_root: Any, depth: int | None) -> list[Difference]:
+def compare_tree(mongo_root: Any, lc_root: Any, depth: int | None, max_blocks: int | None = None) -> list[Difference]:
     """
     Every block a ``get_course``/``get_item`` call with ``depth`` returned, compared field by field.
 
@@ -154,6 +154,8 @@ def compare_tree(mongo_root: Any, lc_root: Any, depth: int | None) -> list[Diffe
     children, None the whole tree. Children are paired by location; a child on
     one side only is one difference (its subtree is not walked), and the
     ``children`` field of the parent already names the disagreement.
+    ``max_blocks`` bounds the cost: breadth first, at most that many blocks are
+    compared (the root and the levels nearest it), the rest not looked at.
     """
     diffs: list[Difference] = []
     level = [(mongo_root, lc_root)]
@@ -163,7 +165,7 @@ def compare_tree(mongo_root: Any, lc_root: Any, depth: int | None) -> list[Diffe
         next_level = []
         for m, c in level:
             where = location_of(m)
-            if where in seen:
+            if where in seen or (max_blocks is not None and len(seen) >= max_blocks):
                 continue
             seen.add(where)
             diffs.extend(compare_blocks(m, c))
@@ -181,7 +183,8 @@ def compare_tree(mongo_root: Any, lc_root: Any, depth: int | None) -> list[Diffe
     return diffs
 
 
-def compare_returned(method: str, location: str, mongo: Any, learning_core: Any, depth: Any = 0) -> list[Difference]:
+def compare_returned(method: str, location: str, mongo: Any, learning_core: Any, depth: Any = 0,
+                     max_blocks: int | None = None) -> list[Difference]:
     """
     Compare what one shadowed call returned on both stores: the whole answer, not just its root.
 
@@ -190,7 +193,7 @@ def compare_returned(method: str, location: str, mongo: Any, learning_core: Any,
     anything else as :func:`compare_result`.
     """
     if method in ("get_course", "get_item") and _is_block(mongo) and _is_block(learning_core):
-        return compare_tree(mongo, learning_core, depth)
+        return compare_tree(mongo, learning_core, depth, max_blocks)
     if method == "get_items" and isinstance(mongo, list | tuple) and isinstance(learning_core, list | tuple):
         a = sorted(location_of(b) for b in mongo if _is_block(b))
         b = sorted(location_of(x) for x in learning_core if _is_block(x))

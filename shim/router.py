@@ -118,7 +118,8 @@ class RouterModuleStore:
     course) when given, else ``use_learning_core`` per course. ``shadow_enabled(course_key)`` and
     ``report(course_key, method, differences, error)`` switch on and receive
     shadow reads (both None: no shadow reads); ``report`` gets every compared
-    read, a match as no differences and no error.
+    read, a match as no differences and no error. ``shadow_max_blocks`` bounds a
+    deep read's comparison (breadth first; None: every returned block).
     """
 
     def __init__(
@@ -130,6 +131,7 @@ class RouterModuleStore:
         use_learning_core_for: Callable[[list[CourseKey]], dict[CourseKey, bool]] | None = None,
         shadow_enabled: Callable[[CourseKey], bool] | None = None,
         report: ShadowReport | None = None,
+        shadow_max_blocks: int | None = 100,
     ) -> None:
         self.lc_store = lc_store
         self.mongo_store = mongo_store
@@ -137,6 +139,7 @@ class RouterModuleStore:
         self.use_learning_core_for = use_learning_core_for
         self.shadow_enabled = shadow_enabled
         self.report = report
+        self.shadow_max_blocks = shadow_max_blocks
 
     # ----------------------------------------------------------------------------------------- choosing ----
     def store_for(self, course_key: CourseKey | None) -> Any:
@@ -173,7 +176,8 @@ class RouterModuleStore:
             lc_result = getattr(self.lc_store, name)(*lc_args, **kwargs)
             # get_course/get_item(key, depth=0): the blocks within ``depth`` are what the call handed back.
             depth = kwargs["depth"] if "depth" in kwargs else (args[1] if len(args) > 1 else 0)
-            diffs = compare_returned(name, str(course_key), mongo_result, lc_result, depth=depth)
+            diffs = compare_returned(name, str(course_key), mongo_result, lc_result, depth=depth,
+                                     max_blocks=self.shadow_max_blocks)
             error = None
         except Exception as exc:  # noqa: BLE001 - reported as a shadow failure, never raised
             diffs, error = [], exc

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import threading
 
+from django.conf import settings
+
 from lc_modulestore.rollout.serving import routes_to_learning_core, routes_to_learning_core_for
 from lc_modulestore.rollout.shadow import record_shadow_read, shadow_reads_enabled
 from shim.api import ReadOnlySplitModuleStore, RouterModuleStore, create_modulestore, create_mongo_modulestore
@@ -37,6 +39,7 @@ def create_router_modulestore(
     options.setdefault("use_learning_core", routes_to_learning_core)
     options.setdefault("use_learning_core_for", routes_to_learning_core_for)
     if shadow:
+        options.setdefault("shadow_max_blocks", getattr(settings, "LC_MODULESTORE_SHADOW_MAX_BLOCKS", 100))
         options.setdefault("shadow_enabled", shadow_reads_enabled)
         options.setdefault("report", record_shadow_read)
     return RouterModuleStore(

@@ -143,3 +143,14 @@ def test_lc_shadow_report_lists_counts_and_shortened_mismatches(router):
     text = out.getvalue()
     assert f"{A}: 2 read(s) compared: 1 matched, 1 mismatched" in text
     assert "get_item display_name" in text and "(5,002 chars)" in text and "m" * 5000 not in text
+
+
+def test_a_deep_read_compares_at_most_shadow_max_blocks(mock_db, tmp_path):
+    """The cost is bounded: breadth first, only the nearest blocks of a whole-course read are compared."""
+    course = twin_course(str(A), mock_db, sections=2)
+    diverge(course, "Deep down")  # a leaf: four levels below the root
+    lc, mongo = stores(mock_db, tmp_path=tmp_path)
+    router = create_router_modulestore(lc_store=lc, mongo_store=mongo, shadow_enabled=lambda key: True,
+                                       report=record_shadow_read, shadow_max_blocks=3)
+    router.get_course(A, depth=None)
+    assert shadow_mismatch_count(A) == 0 and shadow_read_totals(A).reads == 1
