@@ -183,3 +183,33 @@ def test_status_all_is_an_operators_view(nx_settings):
     out = StringIO()
     call_command("lc_flag", "status", "--all", stdout=out)
     assert "NOT CURRENT: Learning Core moved since that verify" in out.getvalue()
+
+
+@pytest.mark.mongo_wire
+def test_migrate_takes_the_separator_as_an_option_and_from_the_settings(nx_db):
+    """Issue 15 finding 8: lc_migrate_from_mongo had no --separator, so it could not read the stand-in."""
+    uri, database = nx_db
+    twin_course(KEY, database, separator="_")
+    out = StringIO()
+    call_command("lc_migrate_from_mongo", KEY, "--mongo-uri", uri, "--db", database.name, "--separator", "_",
+                 "--update", "--publish", stdout=out)
+    assert "updated in place" in out.getvalue()
+    with override_settings(LC_MODULESTORE_MONGO_URI=uri, LC_MODULESTORE_MONGO_DB=database.name,
+                           LC_MODULESTORE_MONGO_SEPARATOR="_"):
+        out = StringIO()
+        call_command("lc_migrate_from_mongo", KEY, "--update", "--publish", stdout=out)
+    assert "updated in place" in out.getvalue()
+
+
+@pytest.mark.mongo_wire
+def test_verify_and_export_draw_progress_bars_on_stderr(nx_settings):
+    twin_course(KEY, nx_settings, separator="_")
+    err = StringIO()
+    call_command("lc_export_mongo", KEY, stdout=StringIO(), stderr=err)
+    assert "export" in err.getvalue() and "doc" in err.getvalue()
+    err = StringIO()
+    call_command("lc_verify", KEY, stdout=StringIO(), stderr=err)
+    assert "verify published-branch" in err.getvalue() and "block" in err.getvalue()
+    err = StringIO()
+    call_command("lc_verify", KEY, "-v", "0", stdout=StringIO(), stderr=err)
+    assert err.getvalue() == ""
