@@ -190,10 +190,11 @@ def test_migrate_takes_the_separator_as_an_option_and_from_the_settings(nx_db):
     """Issue 15 finding 8: lc_migrate_from_mongo had no --separator, so it could not read the stand-in."""
     uri, database = nx_db
     twin_course(KEY, database, separator="_")
-    out = StringIO()
+    out, err = StringIO(), StringIO()
     call_command("lc_migrate_from_mongo", KEY, "--mongo-uri", uri, "--db", database.name, "--separator", "_",
-                 "--update", "--publish", stdout=out)
+                 "--update", "--publish", stdout=out, stderr=err)
     assert "updated in place" in out.getvalue()
+    assert "migrate" in err.getvalue() and "block" in err.getvalue()  # the tqdm bar
     with override_settings(LC_MODULESTORE_MONGO_URI=uri, LC_MODULESTORE_MONGO_DB=database.name,
                            LC_MODULESTORE_MONGO_SEPARATOR="_"):
         out = StringIO()

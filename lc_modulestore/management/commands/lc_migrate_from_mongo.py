@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from pymongo.errors import PyMongoError
+from tqdm import tqdm
 
 from lc_modulestore.api import LcModulestoreError
 from lc_modulestore.importing.api import migrate_course_from_mongo
@@ -46,6 +47,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No user {options['user']!r}") from None
         location = location_from_options(options)
         db = location.db
+        bar = tqdm(file=self.stderr, disable=options["verbosity"] < 1, leave=False, desc="migrate", unit="block")
         try:
             result = migrate_course_from_mongo(
                 options["course_key"],
@@ -53,6 +55,7 @@ class Command(BaseCommand):
                 db=db,
                 collection_prefix=location.collection,
                 collection_separator=location.separator,
+                progress=bar.update,
                 publish=options["publish"],
                 created_by=created_by,
                 update=options["update"],
@@ -61,6 +64,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         except PyMongoError as exc:
             raise CommandError(f"MongoDB error while reading {options['course_key']} from {location}: {exc}") from exc
+        finally:
+            bar.close()
         published = f"published (publish log {result.publish_log_id})" if result.published else "not published"
         updated = (f"updated in place ({result.unchanged} block(s) unchanged, {result.deleted} deleted, "
                    f"{result.assets_deleted} asset(s) dropped), " if result.updated else "")
