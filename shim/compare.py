@@ -146,6 +146,65 @@ def compare_result(method: str, location: str, mongo: Any, learning_core: Any) -
     return compare_values(location, f"{method}()", mongo, learning_core)
 
 
+def compare_tree(mongo_root: Any, lc_root: Any, depth: int | None, max_blocks: int | None = None) -> list[Difference]:
+    """
+    Every block a ``get_course``/``get_item`` call with ``depth`` returned, compared field by field.
+
+    ``depth`` as the call had it: 0 the root only, N the root and N levels of
+    children, None the whole tree. Children are paired by location; a child on
+    one side only is one difference (its subtree is not walked), and the
+    ``children`` field of the parent already names the disagreement.
+    ``max_blocks`` bounds the cost: breadth first, at most that many blocks are
+    compared (the root and the levels nearest it), the rest not looked at.
+    """
+    diffs: list[Difference] = []
+    level = [(mongo_root, lc_root)]
+    remaining = depth
+    seen: set[str] = set()
+    while level:
+        next_level = []
+        for m, c in level:
+            where = location_of(m)
+            if where in seen or (max_blocks is not None and len(seen) >= max_blocks):
+                continue
+            seen.add(where)
+            diffs.extend(compare_blocks(m, c))
+            if remaining == 0 or not getattr(m, "has_children", False):
+                continue
+            theirs = {location_of(x): x for x in c.get_children()} if getattr(c, "has_children", False) else {}
+            for child in m.get_children():
+                other = theirs.get(location_of(child))
+                if other is None:
+                    diffs.append(Difference(location_of(child), MISSING, True, False))
+                else:
+                    next_level.append((child, other))
+        level = next_level
+        remaining = None if remaining is None else remaining - 1
+    return diffs
+
+
+def compare_returned(method: str, location: str, mongo: Any, learning_core: Any, depth: Any = 0,
+                     max_blocks: int | None = None) -> list[Difference]:
+    """
+    Compare what one shadowed call returned on both stores: the whole answer, not just its root.
+
+    ``get_course``/``get_item``: every block within ``depth`` (:func:`compare_tree`);
+    ``get_items``: the set of keys returned; ``get_parent_location``: the parent;
+    anything else as :func:`compare_result`.
+    """
+    if method in ("get_course", "get_item") and _is_block(mongo) and _is_block(learning_core):
+        return compare_tree(mongo, learning_core, depth, max_blocks)
+    if method == "get_items" and isinstance(mongo, list | tuple) and isinstance(learning_core, list | tuple):
+        a = sorted(location_of(b) for b in mongo if _is_block(b))
+        b = sorted(location_of(x) for x in learning_core if _is_block(x))
+        if a == b:
+            return []
+        only_mongo, only_lc = sorted(set(a) - set(b)), sorted(set(b) - set(a))
+        return ([Difference(k, MISSING, True, False) for k in only_mongo]
+                + [Difference(k, MISSING, False, True) for k in only_lc])
+    return compare_result(method, location, mongo, learning_core)
+
+
 def _is_block(value: Any) -> bool:
     return hasattr(value, "scope_ids") and hasattr(value, "fields")
 
@@ -163,6 +222,8 @@ __all__ = [
     "Difference",
     "compare_blocks",
     "compare_result",
+    "compare_returned",
+    "compare_tree",
     "compare_values",
     "explicitly_set",
     "field_values",

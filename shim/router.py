@@ -25,7 +25,9 @@ Routing rules:
 
 Shadow reads (ADR 0009): when the course is served from Mongo and ``shadow_enabled``
 says so, a read is repeated on the Learning Core store, compared
-(:mod:`shim.compare`) and the outcome (no differences for a match, the
+(:func:`shim.compare.compare_returned`: every block a ``get_course``/``get_item``
+returned within its ``depth``, the set of keys of ``get_items``, the parent of
+``get_parent_location``) and the outcome (no differences for a match, the
 differences, or the Learning Core error) is handed to ``report`` (ADR 0015:
 matches are counted too). The response is always Mongo's, and a failing
 Learning Core read is reported, never raised.
@@ -40,7 +42,7 @@ from typing import Any
 from opaque_keys.edx.keys import CourseKey
 from opaque_keys.edx.locator import CourseLocator, LibraryLocator
 
-from shim.compare import Difference, compare_result
+from shim.compare import Difference, compare_returned
 from shim.enums import ModuleStoreEnum
 from shim.exceptions import ItemNotFoundError
 from shim.store import WRITE_METHODS
@@ -116,7 +118,8 @@ class RouterModuleStore:
     course) when given, else ``use_learning_core`` per course. ``shadow_enabled(course_key)`` and
     ``report(course_key, method, differences, error)`` switch on and receive
     shadow reads (both None: no shadow reads); ``report`` gets every compared
-    read, a match as no differences and no error.
+    read, a match as no differences and no error. ``shadow_max_blocks`` bounds a
+    deep read's comparison (breadth first; None: every returned block).
     """
 
     def __init__(
@@ -128,6 +131,7 @@ class RouterModuleStore:
         use_learning_core_for: Callable[[list[CourseKey]], dict[CourseKey, bool]] | None = None,
         shadow_enabled: Callable[[CourseKey], bool] | None = None,
         report: ShadowReport | None = None,
+        shadow_max_blocks: int | None = 100,
     ) -> None:
         self.lc_store = lc_store
         self.mongo_store = mongo_store
@@ -135,6 +139,7 @@ class RouterModuleStore:
         self.use_learning_core_for = use_learning_core_for
         self.shadow_enabled = shadow_enabled
         self.report = report
+        self.shadow_max_blocks = shadow_max_blocks
 
     # ----------------------------------------------------------------------------------------- choosing ----
     def store_for(self, course_key: CourseKey | None) -> Any:
@@ -169,7 +174,10 @@ class RouterModuleStore:
                 # These take an XBlock: give Learning Core its own block at the same location.
                 lc_args = (self.lc_store.get_item(args[0].location), *args[1:])
             lc_result = getattr(self.lc_store, name)(*lc_args, **kwargs)
-            diffs = compare_result(name, str(course_key), mongo_result, lc_result)
+            # get_course/get_item(key, depth=0): the blocks within ``depth`` are what the call handed back.
+            depth = kwargs["depth"] if "depth" in kwargs else (args[1] if len(args) > 1 else 0)
+            diffs = compare_returned(name, str(course_key), mongo_result, lc_result, depth=depth,
+                                     max_blocks=self.shadow_max_blocks)
             error = None
         except Exception as exc:  # noqa: BLE001 - reported as a shadow failure, never raised
             diffs, error = [], exc

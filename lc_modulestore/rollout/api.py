@@ -1,10 +1,15 @@
 """Public API of the rollout room: course flags, the verify gate, shadow reads, Mongo twins and the router."""
+from lc_modulestore.rollout.differences import asset_differences, describe, render_differences, shorten
 from lc_modulestore.rollout.flags import (
+    FLAG_CHOICES,
+    FLAGS,
     SHADOW_READS,
     USE_LEARNING_CORE,
     CourseWaffleFlag,
     FlagChangeRefusedError,
     clear_flag_cache,
+    current_heads,
+    enable_problems,
     flag_status,
     latest_course_override,
     latest_org_override,
@@ -13,6 +18,7 @@ from lc_modulestore.rollout.flags import (
     set_org_override,
     use_learning_core,
     use_learning_core_for,
+    verify_run_moved,
 )
 from lc_modulestore.rollout.mongo_export.api import (
     SPLIT_EDIT_INFO_KEYS,
@@ -20,6 +26,13 @@ from lc_modulestore.rollout.mongo_export.api import (
     MongoExportResult,
     collection_names,
     export_course_to_mongo,
+)
+from lc_modulestore.rollout.mongo_location import (
+    MongoLocation,
+    add_location_arguments,
+    location_from_options,
+    location_from_record,
+    mongo_location,
 )
 from lc_modulestore.rollout.router import clear_router, create_router_modulestore, router_modulestore
 from lc_modulestore.rollout.shadow import (
@@ -31,6 +44,8 @@ from lc_modulestore.rollout.shadow import (
 from lc_modulestore.rollout.verify import VerifyReport, verify_course
 
 __all__ = [
+    "FLAGS",
+    "FLAG_CHOICES",
     "SHADOW_READS",
     "SPLIT_EDIT_INFO_KEYS",
     "USE_LEARNING_CORE",
@@ -38,24 +53,36 @@ __all__ = [
     "FlagChangeRefusedError",
     "MongoExportError",
     "MongoExportResult",
+    "MongoLocation",
     "VerifyReport",
+    "add_location_arguments",
+    "asset_differences",
     "clear_flag_cache",
     "clear_router",
     "collection_names",
     "create_router_modulestore",
+    "current_heads",
+    "describe",
+    "enable_problems",
     "export_course_to_mongo",
     "flag_status",
     "latest_course_override",
     "latest_org_override",
     "latest_verify_run",
+    "location_from_options",
+    "location_from_record",
+    "mongo_location",
     "record_shadow_read",
+    "render_differences",
     "router_modulestore",
     "set_course_override",
     "set_org_override",
     "shadow_mismatch_count",
     "shadow_read_totals",
     "shadow_reads_enabled",
+    "shorten",
     "use_learning_core",
     "use_learning_core_for",
     "verify_course",
+    "verify_run_moved",
 ]

@@ -33,6 +33,7 @@ from opaque_keys.edx.locator import CourseLocator
 
 from lc_modulestore.api import InvalidCourseKeyError, LcModulestoreError
 from lc_modulestore.models_api import LearningCoreCourse
+from lc_modulestore.rollout.heads import LEARNING_CORE, MONGO, learning_core_heads, mongo_heads, moved_sides
 from lc_modulestore.rollout.models import (
     OVERRIDE_OFF,
     OVERRIDE_ON,
@@ -41,8 +42,11 @@ from lc_modulestore.rollout.models import (
     OrgFlagOverride,
     VerifyRun,
 )
+from lc_modulestore.rollout.mongo_location import location_from_record
 
 FLAG_REQUEST_CACHE_NAMESPACE = "lc_modulestore.rollout.flags"
+# Which courses have a compiled index (lc_modulestore.rollout.serving); cleared with the flag answers.
+COMPILED_CACHE_NAMESPACE = "lc_modulestore.rollout.serving"
 
 
 class FlagChangeRefusedError(LcModulestoreError):
@@ -240,6 +244,7 @@ def clear_flag_cache() -> None:
     Request middleware does this for web requests; tasks and tests call it.
     """
     RequestCache(FLAG_REQUEST_CACHE_NAMESPACE).clear()
+    RequestCache(COMPILED_CACHE_NAMESPACE).clear()
     WaffleFlag.cached_flags().pop(USE_LEARNING_CORE.name, None)
     WaffleFlag.cached_flags().pop(SHADOW_READS.name, None)
 
@@ -320,7 +325,71 @@ def _verify_problem(course_key: CourseLocator) -> str | None:
             f"the latest verify run of {course_key} (finished {run.finished:%Y-%m-%d %H:%M}) failed with "
             f"{run.diff_count} difference(s)"
         )
+    which = f"the passing verify run of {course_key} (finished {run.finished:%Y-%m-%d %H:%M})"
+    if not run.heads or run.blocks_compared == 0:
+        return f"{which} recorded no heads or compared 0 blocks: it proves nothing; run lc_verify again"
+    moved = verify_run_moved(run)
+    if moved:
+        return f"{which} is no longer current: " + "; ".join(moved) + "; run lc_verify again"
     return None
+
+
+def current_heads(course_key: CourseLocator, run: VerifyRun) -> dict[str, dict[str, str]]:
+    """
+    The heads of the branches ``run`` compared, as they are now: Learning Core's compiled index, and Mongo
+    re-read where the run looked (``run.mongo_location``). Raises pymongo's errors.
+    """
+    recorded = set(run.heads.get(MONGO, {})) | set(run.heads.get(LEARNING_CORE, {}))
+    branches = run.heads.get("branches") or sorted(recorded)
+    if not branches:
+        return {MONGO: {}, LEARNING_CORE: {}}
+    lc = {b: h for b, h in learning_core_heads(course_key).items() if b in branches}
+    mongo = {b: h for b, h in mongo_heads(course_key, location_from_record(run.mongo_location)).items()
+             if b in branches}
+    return {MONGO: mongo, LEARNING_CORE: lc}
+
+
+def verify_run_moved(run: VerifyRun) -> list[str]:
+    """
+    Which side moved since ``run`` (empty: its heads are still the current ones).
+
+    A Mongo that cannot be read counts as moved: the gate cannot tell, so it refuses.
+    """
+    key = _plain_course_key(run.course_key)
+    try:
+        now = current_heads(key, run)
+    except Exception as exc:  # noqa: BLE001 - pymongo's errors and a bad recorded location alike
+        where = location_from_record(run.mongo_location)
+        return [f"the Mongo heads could not be re-read at {where} ({type(exc).__name__}: {exc})"]
+    return moved_sides(run.heads, now)
+
+
+def enable_problems(
+    *, course_key: CourseKey | str | None = None, org: str | None = None, flag: CourseWaffleFlag = USE_LEARNING_CORE
+) -> list[str]:
+    """
+    Why turning ``flag`` on for the course (or org) is not yet safe; empty when it is.
+
+    The same checks :func:`set_course_override` / :func:`set_org_override`
+    make, without writing: the admin form shows them as a form error before
+    anything is saved.
+    """
+    if flag.name != USE_LEARNING_CORE.name:
+        return []
+    if org is not None:
+        keys = list(LearningCoreCourse.objects.filter(org=org).values_list("course_key", flat=True))
+        if not keys:
+            return [f"org {org} has no Learning Core courses"]
+        return [p for k in keys if (p := _verify_problem(k))]
+    key = _plain_course_key(course_key)
+    if key is None:
+        raise InvalidCourseKeyError(f"{course_key!r} names no course run (version-only key)")
+    return [p for p in [_verify_problem(key)] if p]
+
+
+# The flags an override may name (the admin's choice list: a typo in a free-text name silently did nothing).
+FLAGS = {USE_LEARNING_CORE.name: USE_LEARNING_CORE, SHADOW_READS.name: SHADOW_READS}
+FLAG_CHOICES = [(name, name) for name in FLAGS]
 
 
 def _choice(enabled: bool | None) -> str:
@@ -347,6 +416,8 @@ def _record_override(
     a forced change records them in its note and ``forced`` column.
     """
     forced = bool(problems) and bool(enabled)
+    if forced and force and not note.strip():
+        raise FlagChangeRefusedError(f"Forcing {flag.name} on for {label} needs a note saying why (--note)")
     if forced and not force:
         raise FlagChangeRefusedError(
             f"Refusing to enable {flag.name} for {label}: " + "; ".join(problems) + " (use --force)"
@@ -389,8 +460,7 @@ def set_course_override(
     if key is None:
         raise InvalidCourseKeyError(f"{course_key!r} names no course run (version-only key)")
     # Only the switch that moves LMS reads is gated on verification (shadow reads change no response).
-    gated = bool(enabled) and flag.name == USE_LEARNING_CORE.name
-    problems = [p for p in [_verify_problem(key)] if p] if gated else []
+    problems = enable_problems(course_key=key, flag=flag) if enabled else []
     return _record_override(
         CourseFlagOverride,
         {"course_id": key},
@@ -424,12 +494,7 @@ def set_org_override(
     """
     if not org:
         raise FlagChangeRefusedError("An org override needs a non-empty org")
-    problems: list[str] = []
-    if enabled and flag.name == USE_LEARNING_CORE.name:
-        keys = list(LearningCoreCourse.objects.filter(org=org).values_list("course_key", flat=True))
-        problems = [p for k in keys if (p := _verify_problem(k))]
-        if not keys:
-            problems = [f"org {org} has no Learning Core courses"]
+    problems = enable_problems(org=org, flag=flag) if enabled else []
     return _record_override(
         OrgFlagOverride,
         {"org": org},
@@ -445,6 +510,8 @@ def set_org_override(
 
 
 __all__ = [
+    "FLAGS",
+    "FLAG_CHOICES",
     "FLAG_REQUEST_CACHE_NAMESPACE",
     "SHADOW_READS",
     "USE_LEARNING_CORE",
@@ -456,7 +523,9 @@ __all__ = [
     "latest_course_override",
     "latest_org_override",
     "latest_verify_run",
+    "current_heads",
     "set_course_override",
+    "verify_run_moved",
     "set_org_override",
     "use_learning_core",
     "use_learning_core_for",

@@ -123,6 +123,16 @@ class VerifyRun(models.Model):
     passed = models.BooleanField(default=False)
     diff_count = models.PositiveIntegerField(default=0, help_text="How many differences the comparison found.")
     summary = models.TextField(blank=True, help_text="Human-readable outcome: what differed, or what was compared.")
+    blocks_compared = models.PositiveIntegerField(default=0, help_text="Blocks compared over every branch.")
+    mongo_location = models.JSONField(
+        default=dict, blank=True,
+        help_text="Where Mongo was read: uri (no password), db, collection, separator. The gate re-reads it.",
+    )
+    heads = models.JSONField(
+        default=dict, blank=True,
+        help_text='The heads compared, per side and branch: {"mongo": {branch: id}, "learning_core": {…}}. '
+                  "Enabling refuses a pass whose heads are no longer the current ones.",
+    )
 
     class Meta:
         get_latest_by = ("started", "id")

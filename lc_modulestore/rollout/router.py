@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import threading
 
-from lc_modulestore.rollout.flags import use_learning_core, use_learning_core_for
+from django.conf import settings
+
+from lc_modulestore.rollout.serving import routes_to_learning_core, routes_to_learning_core_for
 from lc_modulestore.rollout.shadow import record_shadow_read, shadow_reads_enabled
 from shim.api import ReadOnlySplitModuleStore, RouterModuleStore, create_modulestore, create_mongo_modulestore
 
@@ -27,14 +29,17 @@ def create_router_modulestore(
     A new router: Learning Core store from settings, Mongo store over ``MongoBackend.from_settings()``.
 
     Courses are routed by the ``lc_modulestore.use_learning_core`` course flag
-    (listings in one batch). With ``shadow`` the ``lc_modulestore.shadow_reads``
+    (listings in one batch), except that a course with no compiled Learning
+    Core index stays on Mongo whatever turned the flag on, and is counted
+    (:mod:`lc_modulestore.rollout.serving`: never route to nothing). With ``shadow`` the ``lc_modulestore.shadow_reads``
     course flag turns on shadow reads per course, and mismatches are logged and
     counted (:mod:`lc_modulestore.rollout.shadow`). ``options`` go to
     :class:`RouterModuleStore` and replace any of these.
     """
-    options.setdefault("use_learning_core", use_learning_core)
-    options.setdefault("use_learning_core_for", use_learning_core_for)
+    options.setdefault("use_learning_core", routes_to_learning_core)
+    options.setdefault("use_learning_core_for", routes_to_learning_core_for)
     if shadow:
+        options.setdefault("shadow_max_blocks", getattr(settings, "LC_MODULESTORE_SHADOW_MAX_BLOCKS", 100))
         options.setdefault("shadow_enabled", shadow_reads_enabled)
         options.setdefault("report", record_shadow_read)
     return RouterModuleStore(

@@ -26,12 +26,13 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from opaque_keys.edx.keys import CourseKey
 
+from lc_modulestore.rollout.differences import LIST_LIMIT, STORED_LIMIT, is_presence, presence_text, shorten
 from lc_modulestore.rollout.flags import SHADOW_READS
 from lc_modulestore.rollout.models import ShadowMismatch, ShadowReadCount
 
 log = logging.getLogger("lc_modulestore.rollout.shadow")
 MAX_ROWS_PER_READ = 20
-_VALUE_LIMIT = 2000
+_VALUE_LIMIT = STORED_LIMIT  # stored whole (up to this), shortened only where listed (admin, lc_shadow_report)
 
 
 def shadow_reads_enabled(course_key: CourseKey) -> bool:
@@ -59,10 +60,15 @@ def record_shadow_read(course_key: CourseKey, method: str, differences: list, er
         log.warning("shadow read mismatch course=%s method=%s learning core failed: %r", course_key, method, error)
         rows.append(ShadowMismatch(course_key=course_key, method=method, error=_text(error)[:_VALUE_LIMIT]))
     for diff in differences:
-        log.warning(
-            "shadow read mismatch course=%s method=%s block=%s field=%s mongo=%s learning_core=%s",
-            course_key, method, diff.location, diff.field, _text(diff.mongo)[:200], _text(diff.learning_core)[:200],
-        )
+        if is_presence(diff.field):
+            log.warning("shadow read mismatch course=%s method=%s block=%s %s", course_key, method, diff.location,
+                        presence_text(diff.field, diff.mongo, diff.learning_core))
+        else:
+            log.warning(
+                "shadow read mismatch course=%s method=%s block=%s field=%s mongo=%s learning_core=%s",
+                course_key, method, diff.location, diff.field, shorten(_text(diff.mongo), LIST_LIMIT),
+                shorten(_text(diff.learning_core), LIST_LIMIT),
+            )
         if len(rows) < MAX_ROWS_PER_READ:
             rows.append(ShadowMismatch(
                 course_key=course_key, method=method, location=diff.location[:255], field=diff.field[:255],

@@ -210,16 +210,31 @@ LC_MODULESTORE_DRAFT_COMPILE_DEBOUNCE = 5
 #   lc_modulestore.compile_drafts, lc_modulestore.compile_stale) are sent to; run a worker on it.
 LC_MODULESTORE_COMPILE_QUEUE = "lc_modulestore.compile"
 CELERY_TASK_ROUTES = {"lc_modulestore.compile_*": {"queue": LC_MODULESTORE_COMPILE_QUEUE}}
-# A compile that meets a transient database error (SQLite locked, MySQL deadlock / lock wait) starts again,
-# up to this many attempts in all, after LC_MODULESTORE_COMPILE_RETRY_DELAY seconds, doubled each time.
+# .. setting_name: LC_MODULESTORE_COMPILE_ATTEMPTS
+# .. setting_default: 4
+# .. setting_description: A compile that meets a transient database error (SQLite locked, MySQL deadlock or
+#   lock wait) starts again, up to this many attempts in all.
 LC_MODULESTORE_COMPILE_ATTEMPTS = 4
+# .. setting_name: LC_MODULESTORE_COMPILE_RETRY_DELAY
+# .. setting_default: 0.5
+# .. setting_description: Seconds before the second attempt of a compile; doubled before each later one.
 LC_MODULESTORE_COMPILE_RETRY_DELAY = 0.5
-# Then the Celery task itself retries (backoff from LC_MODULESTORE_COMPILE_TASK_RETRY_BACKOFF s, at most 300 s)
-# up to LC_MODULESTORE_COMPILE_TASK_MAX_RETRIES times, and records FAILURE; compile_stale catches up later.
+# .. setting_name: LC_MODULESTORE_COMPILE_TASK_MAX_RETRIES
+# .. setting_default: 5
+# .. setting_description: After its attempts, a compile task retries itself this many times, then records
+#   FAILURE; compile_stale catches up later.
 LC_MODULESTORE_COMPILE_TASK_MAX_RETRIES = 5
+# .. setting_name: LC_MODULESTORE_COMPILE_TASK_RETRY_BACKOFF
+# .. setting_default: 5
+# .. setting_description: Seconds of the first task retry's backoff (doubled each time, at most 300 s).
 LC_MODULESTORE_COMPILE_TASK_RETRY_BACKOFF = 5
-# Soft / hard time limits (seconds) of a compile task.
+# .. setting_name: LC_MODULESTORE_COMPILE_SOFT_TIME_LIMIT
+# .. setting_default: 600
+# .. setting_description: Soft time limit (seconds) of a compile task.
 LC_MODULESTORE_COMPILE_SOFT_TIME_LIMIT = 600
+# .. setting_name: LC_MODULESTORE_COMPILE_TIME_LIMIT
+# .. setting_default: 660
+# .. setting_description: Hard time limit (seconds) of a compile task.
 LC_MODULESTORE_COMPILE_TIME_LIMIT = 660
 # .. setting_name: LC_MODULESTORE_COMPILE_STALE_INTERVAL
 # .. setting_default: 300
@@ -234,6 +249,8 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Split in MongoDB (shim.backends.mongo, lc_migrate_from_mongo): connection URI, database, collection prefix.
+# Split in MongoDB (router, lc_verify, lc_flag's gate, lc_migrate_from_mongo, lc_export_mongo): URI, database,
+# collection prefix, separator; read once by lc_modulestore.rollout.mongo_location.
 # .. setting_name: LC_MODULESTORE_MONGO_URI
 # .. setting_default: "mongodb://127.0.0.1:27017" (environment variable LC_MODULESTORE_MONGO_URI)
 # .. setting_description: Connection URI of split's MongoDB.
@@ -246,6 +263,11 @@ LC_MODULESTORE_MONGO_DB = os.environ.get("LC_MODULESTORE_MONGO_DB", "edxapp")
 # .. setting_default: "modulestore"
 # .. setting_description: Collection prefix of split's documents in MongoDB.
 LC_MODULESTORE_MONGO_COLLECTION = "modulestore"
+# .. setting_name: LC_MODULESTORE_MONGO_SEPARATOR
+# .. setting_default: "." (environment variable LC_MODULESTORE_MONGO_SEPARATOR)
+# .. setting_description: Between the collection prefix and split's names ("." as split has it; "_" for the
+#   nx-27017 stand-in, which rejects dots).
+LC_MODULESTORE_MONGO_SEPARATOR = os.environ.get("LC_MODULESTORE_MONGO_SEPARATOR", ".")
 # Corpus of real exports (read at test/demo time, never copied into the repo).
 # .. setting_name: LC_DEMO_COURSE_DIR
 # .. setting_default: ../shared/corpus/openedx-demo-course (environment variable LC_DEMO_COURSE_DIR)

@@ -85,13 +85,14 @@ class MongoBackend(ReadOnlyBackendMixin):
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> "MongoBackend":
-        """A backend configured by ``LC_MODULESTORE_MONGO_URI`` / ``_DB`` / ``_COLLECTION``."""
+        """A backend configured by ``LC_MODULESTORE_MONGO_URI`` / ``_DB`` / ``_COLLECTION`` / ``_SEPARATOR``."""
         from django.core.cache import caches
 
         kwargs: dict[str, Any] = {
             "uri": settings.LC_MODULESTORE_MONGO_URI,
             "db": settings.LC_MODULESTORE_MONGO_DB,
             "collection_prefix": getattr(settings, "LC_MODULESTORE_MONGO_COLLECTION", "modulestore"),
+            "collection_separator": getattr(settings, "LC_MODULESTORE_MONGO_SEPARATOR", "."),
         }
         if "course_structure_cache" in settings.CACHES:
             kwargs["structure_cache"] = caches["course_structure_cache"]

@@ -40,6 +40,7 @@ def _at(minutes: int) -> datetime.datetime:
 
 
 def _verify(course_key: str, *, passed: bool, minutes: int = 0, finished: bool = True, diffs: int = 0) -> VerifyRun:
+    """A verify run as lc_verify records it; these courses have no heads on either side, so none are recorded."""
     return VerifyRun.objects.create(
         course_key=CourseKey.from_string(course_key),
         started=_at(minutes),
@@ -47,6 +48,8 @@ def _verify(course_key: str, *, passed: bool, minutes: int = 0, finished: bool =
         passed=passed,
         diff_count=diffs,
         summary="test",
+        blocks_compared=1,
+        heads={"mongo": {}, "learning_core": {}},
     )
 
 
@@ -74,7 +77,7 @@ def test_org_override_beats_the_flag_and_course_override_beats_the_org():
     assert _all_enabled() == (True, False, True)
 
     set_course_override(OTHER, False, when=_at(3))
-    set_org_override("OrgA", True, when=_at(4), force=True)  # OTHER never verified
+    set_org_override("OrgA", True, when=_at(4), force=True, note="test")  # OTHER never verified
     assert _all_enabled() == (True, False, True)  # OTHER's own "off" still wins over the org's "on"
 
 
@@ -106,10 +109,10 @@ def test_many_courses_at_once_answer_as_one_at_a_time_in_three_queries(django_as
     Flag.objects.create(name=USE_LEARNING_CORE.name, everyone=True)
     courses = [f"course-v1:Org{o}+C{c}+R1" for o in "ABCD" for c in range(3)]
     set_org_override("OrgA", False, when=_at(1))
-    set_org_override("OrgB", True, when=_at(1), force=True)
-    set_org_override("OrgC", True, when=_at(1), force=True)
+    set_org_override("OrgB", True, when=_at(1), force=True, note="test")
+    set_org_override("OrgC", True, when=_at(1), force=True, note="test")
     set_org_override("OrgC", None, when=_at(2))  # unset: back to the waffle flag
-    set_course_override("course-v1:OrgA+C0+R1", True, when=_at(3), force=True)
+    set_course_override("course-v1:OrgA+C0+R1", True, when=_at(3), force=True, note="test")
     set_course_override("course-v1:OrgB+C1+R1", False, when=_at(3))
     set_course_override("course-v1:OrgB+C2+R1", False, when=_at(3))
     set_course_override("course-v1:OrgB+C2+R1", None, when=_at(4))  # unset: back to OrgB's on
@@ -281,7 +284,7 @@ def test_command_usage_errors():
 
 def test_keys_learning_core_never_serves_are_off_without_a_query(django_assert_num_queries):
     Flag.objects.create(name=USE_LEARNING_CORE.name, everyone=True)
-    set_org_override("OrgA", True, force=True)
+    set_org_override("OrgA", True, force=True, note="test")
     clear_flag_cache()
     with django_assert_num_queries(0):
         assert use_learning_core("library-v1:OrgA+Lib") is False
@@ -319,6 +322,7 @@ def test_admin_adds_audited_rows_and_never_edits_or_deletes_them(admin_client_):
     for url in ("/admin/lc_modulestore/courseflagoverride/", "/admin/lc_modulestore/orgflagoverride/",
                 "/admin/lc_modulestore/verifyrun/", "/admin/lc_modulestore/courseflagoverride/add/"):
         assert client.get(url).status_code == 200, url
+    _verify(COURSE, passed=True)  # the admin goes through the same gate as lc_flag
     response = client.post("/admin/lc_modulestore/courseflagoverride/add/", {
         "waffle_flag": USE_LEARNING_CORE.name, "course_id": COURSE, "override_choice": "on", "note": "via admin",
     })
@@ -334,3 +338,51 @@ def test_admin_adds_audited_rows_and_never_edits_or_deletes_them(admin_client_):
     assert client.post(f"/admin/lc_modulestore/courseflagoverride/{row.pk}/delete/", {"post": "yes"}).status_code == 403
     assert CourseFlagOverride.objects.count() == 1
     assert client.get("/admin/lc_modulestore/verifyrun/add/").status_code == 403
+
+
+def _add(client, model: str, **data):
+    return client.post(f"/admin/lc_modulestore/{model}/add/", data)
+
+
+def test_admin_overrides_pass_the_same_gate_as_lc_flag(admin_client_):
+    """Issue 15 finding 3: the add form enabled a failing course, took any flag name and a bad key gave a 500."""
+    client, user = admin_client_
+    _verify(COURSE, passed=False, diffs=2)
+    response = _add(client, "courseflagoverride", waffle_flag=USE_LEARNING_CORE.name, course_id=COURSE,
+                    override_choice="on", note="")
+    assert response.status_code == 200 and "failed with 2 difference(s)" in response.content.decode()
+    assert not CourseFlagOverride.objects.exists()
+    response = _add(client, "courseflagoverride", waffle_flag=USE_LEARNING_CORE.name, course_id=COURSE,
+                    override_choice="on", force="on", note="")
+    assert response.status_code == 200 and "Forcing needs a note" in response.content.decode()
+    response = _add(client, "courseflagoverride", waffle_flag=USE_LEARNING_CORE.name, course_id=COURSE,
+                    override_choice="on", force="on", note="incident 9")
+    assert response.status_code == 302
+    row = CourseFlagOverride.objects.get()
+    assert row.forced and row.changed_by == user and row.note.startswith("FORCED (") and "incident 9" in row.note
+
+    response = _add(client, "courseflagoverride", waffle_flag="lc_modulestore.use_learning_cor", course_id=COURSE,
+                    override_choice="off")
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    response = _add(client, "courseflagoverride", waffle_flag=USE_LEARNING_CORE.name, course_id="not a key",
+                    override_choice="off")
+    assert response.status_code == 200 and "is not a course key" in response.content.decode()
+    assert CourseFlagOverride.objects.count() == 1
+
+
+def test_admin_org_on_for_an_org_without_learning_core_courses_must_be_forced(admin_client_):
+    client, _ = admin_client_
+    response = _add(client, "orgflagoverride", waffle_flag=USE_LEARNING_CORE.name, org="Nobody",
+                    override_choice="on", note="")
+    assert response.status_code == 200 and "org Nobody has no Learning Core courses" in response.content.decode()
+    assert not OrgFlagOverride.objects.exists()
+    assert _add(client, "orgflagoverride", waffle_flag=USE_LEARNING_CORE.name, org="Nobody", override_choice="on",
+                force="on", note="pilot").status_code == 302
+    assert OrgFlagOverride.objects.get().forced
+
+
+def test_lc_flag_force_needs_a_note():
+    _verify(COURSE, passed=False, diffs=1)
+    with pytest.raises(CommandError, match="needs a note"):
+        _lc_flag("enable", COURSE, "--force")
+    assert not CourseFlagOverride.objects.exists()

@@ -42,14 +42,14 @@ def router(mock_db, tmp_path):
 
 def test_flag_switches_one_course_while_another_stays(router):
     assert _name(router, A) == _name(router, B) == CHANGED_BLOCK.id  # Mongo's copies
-    set_course_override(A, True, force=True)
+    set_course_override(A, True, force=True, note="test")
     assert _name(router, A) == "LC A"
     assert _name(router, B) == CHANGED_BLOCK.id
     assert router.store_for(A) is router.lc_store and router.store_for(B) is router.mongo_store
 
 
 def test_rollback_serves_mongo_on_the_very_next_call(router):
-    set_course_override(A, True, force=True)
+    set_course_override(A, True, force=True, note="test")
     assert _name(router, A) == "LC A"
     set_course_override(A, False, note="incident")
     assert _name(router, A) == CHANGED_BLOCK.id
@@ -66,7 +66,7 @@ def test_a_change_by_another_process_applies_from_the_next_request(router):
 
 
 def test_org_override_and_course_override_precedence(router):
-    set_org_override("Org", True, force=True)
+    set_org_override("Org", True, force=True, note="test")
     assert (_name(router, A), _name(router, B), _name(router, OTHER)) == ("LC A", "LC B", CHANGED_BLOCK.id)
     set_course_override(B, False)
     assert (_name(router, A), _name(router, B)) == ("LC A", CHANGED_BLOCK.id)
@@ -75,7 +75,7 @@ def test_org_override_and_course_override_precedence(router):
 
 
 def test_listings_merge_without_duplicates_and_the_flag_picks_the_copy(router):
-    set_course_override(A, True, force=True)
+    set_course_override(A, True, force=True, note="test")
     courses = router.get_courses()
     keys = [c.location.course_key for c in courses]
     assert sorted(map(str, keys)) == sorted(map(str, (A, B, OTHER)))
@@ -95,7 +95,7 @@ def _flag_queries(queries) -> int:
 
 
 def test_listings_read_the_flags_of_all_listed_courses_in_one_batch(router):
-    set_course_override(A, True, force=True)
+    set_course_override(A, True, force=True, note="test")
     set_org_override("Else", False)
     RequestCache.clear_all_namespaces()  # a new request: no flag answer cached
     with CaptureQueriesContext(connection) as listing:
@@ -111,7 +111,7 @@ def test_listings_read_the_flags_of_all_listed_courses_in_one_batch(router):
 
 
 def test_reads_bulk_operations_and_branch_setting_are_routed(router):
-    set_course_override(A, True, force=True)
+    set_course_override(A, True, force=True, note="test")
     usage = A.make_usage_key(*CHANGED_BLOCK)
     with router.bulk_operations(A):
         assert router.has_item(usage)
@@ -135,7 +135,7 @@ def test_writes_refused_for_learning_core_courses_passed_through_for_mongo(route
             return block
 
     router.mongo_store.__class__ = WritableMongo
-    set_course_override(A, True, force=True)
+    set_course_override(A, True, force=True, note="test")
     lc_block = router.get_item(A.make_usage_key(*CHANGED_BLOCK))
     with pytest.raises(ReadOnlyModuleStoreError, match="course-v1:Org\\+A\\+R"):
         router.update_item(lc_block, 7)

@@ -79,7 +79,7 @@ def test_a_failing_learning_core_read_is_counted_not_raised(router, monkeypatch)
 
 def test_courses_served_from_learning_core_are_not_shadowed(router):
     set_course_override(A, True, flag=SHADOW_READS)
-    set_course_override(A, True, force=True)
+    set_course_override(A, True, force=True, note="test")
     assert router.get_item(A.make_usage_key(*CHANGED_BLOCK)).display_name == "LC A"
     assert shadow_mismatch_count(A) == 0
 
@@ -96,3 +96,61 @@ def test_listing_and_item_reads_of_a_twin_match(mock_db, tmp_path):
     router.get_all_asset_metadata(A, None)
     assert shadow_mismatch_count(A) == 0
     assert shadow_read_totals(A).reads == 4 and shadow_read_totals(A).mismatched == 0
+
+
+def test_a_deep_read_compares_every_returned_block_not_just_the_root(mock_db, tmp_path):
+    """Issue 15 finding 5: get_course(depth=None) reported a match while a chapter below the root differed."""
+    course = twin_course(str(A), mock_db, sections=2)
+    diverge(course, "Edited below the root")
+    lc, mongo = stores(mock_db, tmp_path=tmp_path)
+    router = create_router_modulestore(
+        lc_store=lc, mongo_store=mongo, shadow_enabled=lambda key: True, report=record_shadow_read
+    )
+    router.get_course(A, depth=0)  # only the root returned: it agrees
+    assert shadow_mismatch_count(A) == 0
+    router.get_course(A, depth=None)
+    rows = list(ShadowMismatch.objects.filter(course_key=A, method="get_course"))
+    assert [(r.location, r.field) for r in rows] == [(str(A.make_usage_key(*CHANGED_BLOCK)), "display_name")]
+    router.get_item(A.make_usage_key("vertical", "u0_0_0"), depth=1)
+    assert ShadowMismatch.objects.filter(course_key=A, method="get_item", field="display_name").count() == 1
+    router.get_item(A.make_usage_key("sequential", "s0_0"), depth=1)  # the changed block is two levels down
+    assert ShadowMismatch.objects.filter(course_key=A, method="get_item").count() == 1
+
+
+def test_get_items_compares_the_set_of_keys_and_get_parent_location_the_parent(mock_db, tmp_path):
+    twin_course(str(A), mock_db)
+    mock_db["modulestore.structures"].update_many({}, {"$pull": {"blocks": {"block_id": "p0_0_0_1"}}})
+    lc, mongo = stores(mock_db, tmp_path=tmp_path)
+    router = create_router_modulestore(
+        lc_store=lc, mongo_store=mongo, shadow_enabled=lambda key: True, report=record_shadow_read
+    )
+    router.get_items(A)
+    row = ShadowMismatch.objects.get(course_key=A, method="get_items")
+    assert row.location.endswith("block@p0_0_0_1") and row.field == "(block)"
+    router.get_parent_location(A.make_usage_key("html", "p0_0_0_0"))  # the parent, compared as a key
+    assert ShadowReadCount.objects.get(course_key=A, method="get_parent_location").reads == 1
+    assert not ShadowMismatch.objects.filter(course_key=A, method="get_parent_location").exists()
+
+
+def test_lc_shadow_report_lists_counts_and_shortened_mismatches(router):
+    set_course_override(A, True, flag=SHADOW_READS)
+    router.get_item(A.make_usage_key(*CHANGED_BLOCK))
+    router.get_item(A.make_usage_key("vertical", "u0_0_0"))
+    ShadowMismatch.objects.create(course_key=A, method="get_item", location="x", field="data",
+                                  mongo_value=repr("m" * 5000), learning_core_value="'y'")
+    out = StringIO()
+    call_command("lc_shadow_report", stdout=out)
+    text = out.getvalue()
+    assert f"{A}: 2 read(s) compared: 1 matched, 1 mismatched" in text
+    assert "get_item display_name" in text and "(5,002 chars)" in text and "m" * 5000 not in text
+
+
+def test_a_deep_read_compares_at_most_shadow_max_blocks(mock_db, tmp_path):
+    """The cost is bounded: breadth first, only the nearest blocks of a whole-course read are compared."""
+    course = twin_course(str(A), mock_db, sections=2)
+    diverge(course, "Deep down")  # a leaf: four levels below the root
+    lc, mongo = stores(mock_db, tmp_path=tmp_path)
+    router = create_router_modulestore(lc_store=lc, mongo_store=mongo, shadow_enabled=lambda key: True,
+                                       report=record_shadow_read, shadow_max_blocks=3)
+    router.get_course(A, depth=None)
+    assert shadow_mismatch_count(A) == 0 and shadow_read_totals(A).reads == 1

@@ -26,6 +26,7 @@ versions and no publish.
 """
 from __future__ import annotations
 
+import contextvars
 import copy
 import datetime
 from collections.abc import Callable
@@ -85,6 +86,10 @@ class MongoMigrationResult:
     assets_deleted: int = 0  # asset metadata split no longer has (update only)
 
 
+# The caller's progress callback for the blocks being written (set for one migrate_course_from_mongo call).
+_PROGRESS: contextvars.ContextVar[Callable[[int], None] | None] = contextvars.ContextVar("progress", default=None)
+
+
 def migrate_course_from_mongo(
     course_key: str,
     *,
@@ -100,6 +105,7 @@ def migrate_course_from_mongo(
     created: datetime.datetime | None = None,
     created_by: int | None = None,
     update: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> MongoMigrationResult:
     """
     Create ``course_key`` in Learning Core from its split documents in MongoDB.
@@ -123,6 +129,9 @@ def migrate_course_from_mongo(
 
     ``update``: if the course is already in Learning Core, bring it up to date
     with split in place (see the module docstring) instead of refusing.
+
+    ``progress(n)`` is called as blocks are written (``n`` blocks each time),
+    for a progress bar (``lc_migrate_from_mongo`` draws one with tqdm).
 
     Raises :class:`MongoCourseError` (course or block data is broken),
     :class:`~lc_modulestore.core.errors.CourseExistsError` (already in Learning Core
@@ -167,6 +176,7 @@ def migrate_course_from_mongo(
             if found is not None:
                 assets_with_bytes[(asset_type, filename)] = found
 
+    token = _PROGRESS.set(progress)
     try:
         with transaction.atomic():
             existing = (
@@ -183,6 +193,8 @@ def migrate_course_from_mongo(
         # openedx-core caches ContainerType rows per class; a rollback may have removed one.
         Container.reset_cache()
         raise
+    finally:
+        _PROGRESS.reset(token)
     return result
 
 
@@ -325,7 +337,15 @@ def _save_blocks(
     course: LearningCoreCourse, blocks: list[BlockData], *, now: datetime.datetime, created_by: int | None
 ) -> tuple[dict[str, int], int]:
     """Save ``blocks`` (bottom-up) as one draft change; soft-delete live blocks not among them."""
-    synced = CourseWriter(course, created=now, created_by=created_by).sync_blocks(blocks)
+    tick, reported = _PROGRESS.get(), 0
+
+    def report(done: int, total: int) -> None:
+        nonlocal reported
+        if tick is not None:
+            tick(done - reported)
+        reported = done
+
+    synced = CourseWriter(course, created=now, created_by=created_by).sync_blocks(blocks, progress=report)
     return {"created": synced.created, "updated": synced.updated, "unchanged": synced.unchanged}, synced.deleted
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from html import escape
 from pathlib import Path
 
+import pymongo
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from lxml import etree
@@ -19,12 +20,18 @@ from lc_modulestore.importing.api import import_olx
 from lc_modulestore.models_api import CompiledStructure, CourseIndex
 from lc_modulestore.rollout.api import (
     USE_LEARNING_CORE,
+    FlagChangeRefusedError,
+    MongoExportError,
     clear_flag_cache,
     clear_router,
+    export_course_to_mongo,
     flag_status,
+    mongo_location,
     router_modulestore,
     set_course_override,
+    verify_course,
 )
+from lc_modulestore.rollout.standin import mongo_stand_in
 from shim import api as shim_api
 
 FIXTURE_COURSE = Path(__file__).resolve().parents[3] / "fixtures" / "olx" / "full"
@@ -34,8 +41,10 @@ class Command(BaseCommand):
     help = """
 Run one course through the whole pipeline on the configured database (SQLite by default):
 import the OLX export into Learning Core and publish it, compile both branches into split
-documents, switch the course's USE_LEARNING_CORE flag on (a course override, as an operator
-would with lc_flag), then read the course back through the store the LMS is handed (the
+documents, export them to a local Mongo stand-in (nx-27017, collections separated by "_";
+or --mongo-uri), verify the course against that twin (lc_verify), switch the course's
+USE_LEARNING_CORE flag on through the verify gate without --force (as an operator would with
+lc_flag), then read the course back through the store the LMS is handed (the
 router, once it is installed; else the read-only split store) as the LMS does: print its
 outline, render a problem unit to HTML, and print a timing table.
 
@@ -53,6 +62,8 @@ Examples:
         parser.add_argument(
             "--html-out", default=None, help="where to write the rendered unit (default: var/demo/unit.html)"
         )
+        parser.add_argument("--mongo-uri", help="a MongoDB to export the twin to (default: start nx-27017)")
+        parser.add_argument("--separator", default="_", help="collection separator there (default '_')")
 
     def handle(self, *args, **options):
         self.verbosity = options["verbosity"]
@@ -95,16 +106,43 @@ Examples:
                 + (" (compiled on publish, via the Celery task)" if compiled.stale else "")
             )
 
-        self._step(f"Switching {course_key} to Learning Core (flag {USE_LEARNING_CORE.name})")
-        with timed("flag on"):
-            status = flag_status(course_key)
-            if status.enabled and status.decided_by == "course override":
-                self.stdout.write("  already on (course override from an earlier run)")
-            else:
-                # No Mongo original to verify against here, so the verify gate is forced; the row says so.
-                set_course_override(course_key, True, force=True, note="lc_demo: course imported from OLX")
+        stand_in = nullcontext(options["mongo_uri"]) if options["mongo_uri"] else mongo_stand_in()
+        with stand_in as uri:
+            location = mongo_location(uri=uri, db="lc_demo", separator=options["separator"])
+            self._step(f"Exporting {course_key} to Mongo at {location}"
+                       + ("" if options["mongo_uri"] else " (nx-27017, a local stand-in)"))
+            with timed("export to Mongo") as t:
+                client = pymongo.MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=10000)
+                try:
+                    exported = export_course_to_mongo(course_key, database=client[location.db],
+                                                      collection_prefix=location.collection,
+                                                      separator=location.separator)
+                except MongoExportError as exc:
+                    raise CommandError(str(exc)) from exc
+                finally:
+                    client.close()
+                t["note"] = ", ".join(f"{b} {n} blocks" for b, n in exported.blocks.items())
+            self._step(f"Verifying {course_key}: Mongo twin against Learning Core (lc_verify)")
+            with timed("verify") as t:
+                report = verify_course(course_key, location=location)
+                t["note"] = f"{report.blocks_compared} blocks"
+            self.stdout.write(f"  {report.blocks_compared} block(s) compared on {', '.join(report.branches)}: "
+                              + ("agree" if report.passed else f"{report.failure_count} problem(s)"))
+            if not report.passed:
+                raise CommandError(report.summary())
+
+            self._step(f"Switching {course_key} to Learning Core (flag {USE_LEARNING_CORE.name}), through the gate")
+            with timed("flag on"):
                 status = flag_status(course_key)
-            clear_flag_cache()
+                if status.enabled and status.decided_by == "course override":
+                    self.stdout.write("  already on (course override from an earlier run)")
+                else:
+                    try:  # no --force: the verify just recorded is what lets it through
+                        set_course_override(course_key, True, note=f"lc_demo: verified against {location}")
+                    except FlagChangeRefusedError as exc:
+                        raise CommandError(str(exc)) from exc
+                    status = flag_status(course_key)
+                clear_flag_cache()
         self.stdout.write(f"  enabled: {'yes' if status.enabled else 'NO'} (decided by the {status.decided_by})")
         if not status.enabled:
             raise CommandError(f"{course_key} is still off after setting a course override; see lc_flag status")
@@ -143,6 +181,11 @@ Examples:
         for label, ms, note in timings:
             self.stdout.write(f"  {label.ljust(width)}  {ms:9.1f}  {note}")
         self.stdout.write(self.style.SUCCESS(f"Done: {course_key} is served from Learning Core."))
+        self.stdout.write(
+            "Admin: http://127.0.0.1:8000/admin/lc_modulestore/learningcorecourse/ (manage.py createsuperuser, then "
+            "manage.py runserver): the course's flag, heads, verify runs and overrides. Back to Mongo: "
+            f"manage.py lc_flag disable {course_key} --note 'demo over'"
+        )
 
     # -- helpers -------------------------------------------------------------
     def _source(self, given: str | None) -> Path:

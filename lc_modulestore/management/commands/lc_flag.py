@@ -15,15 +15,19 @@ from lc_modulestore.rollout.api import (
     set_course_override,
     set_org_override,
 )
+from lc_modulestore.rollout.overview import course_overviews
+from lc_modulestore.rollout.serving import serving_status
 
 
 class Command(BaseCommand):
     help = (
         "Force lc_modulestore.use_learning_core on/off for a course or an org, remove the override, or show why a "
         "course is served the way it is. Enabling a course is refused unless its latest verify run passed; --force "
-        "goes ahead and the override row records it.\n\n"
+        "goes ahead (it needs --note) and the override row records it. A pass counts only while the heads it compared "
+        "are still the current ones.\n\n"
         "Examples:\n"
         "  manage.py lc_flag status course-v1:edX+DemoX+2024\n"
+        "  manage.py lc_flag status --all   # every course: served from and why, heads, lag, verify, shadow\n"
         "  manage.py lc_flag enable course-v1:edX+DemoX+2024 --note 'verified, ticket OPS-12' --user admin\n"
         "  manage.py lc_flag disable --org edX --note 'incident 42'\n"
         "  manage.py lc_flag unset course-v1:edX+DemoX+2024\n"
@@ -35,8 +39,11 @@ class Command(BaseCommand):
         parser.add_argument("action", choices=["enable", "disable", "unset", "status"])
         parser.add_argument("course_key", nargs="?", help="course-v1:Org+Course+Run")
         parser.add_argument("--org", help="Act on the org override instead of a course")
+        parser.add_argument("--all", action="store_true", dest="all_courses",
+                            help="with status: every Learning Core course")
         parser.add_argument("--note", default="", help="Why: recorded on the override row")
-        parser.add_argument("--force", action="store_true", help="Enable even without a passing verify run")
+        parser.add_argument("--force", action="store_true",
+                            help="Enable even without a passing, current verify run (needs --note)")
         parser.add_argument("--user", help="Username recorded as changed_by")
         parser.add_argument("--shadow", action="store_true",
                             help="Act on lc_modulestore.shadow_reads (compare Mongo reads with Learning Core) instead")
@@ -45,6 +52,13 @@ class Command(BaseCommand):
         action, course_key, org = options["action"], options["course_key"], options["org"]
         self.verbosity = options["verbosity"]
         self.flag = SHADOW_READS if options["shadow"] else USE_LEARNING_CORE
+        if options["all_courses"]:
+            if action != "status" or course_key or org:
+                raise CommandError("--all goes with status only, without COURSE_KEY or --org")
+            for overview in course_overviews():
+                for line in overview.lines():
+                    self.stdout.write(line)
+            return
         if bool(course_key) == bool(org):
             raise CommandError("Give exactly one of COURSE_KEY or --org ORG")
         try:
@@ -90,7 +104,10 @@ class Command(BaseCommand):
         if self.flag is SHADOW_READS:
             state = f"shadow reads {'on' if status.enabled else 'off'}"
         else:
-            state = "served from " + ("Learning Core" if status.enabled else "split (Mongo)")
+            serving = serving_status(course_key)
+            state = "served from " + ("Learning Core" if serving.served_from == "Learning Core" else "split (Mongo)")
+            if status.enabled and not serving.compiled:
+                state += " (flag on, but not compiled in Learning Core)"
         self.stdout.write(f"{status.course_key}: {state}, decided by the {status.decided_by}")
         self.stdout.write(f"  course override: {self._describe(status.course_override)}")
         self.stdout.write(f"  org override:    {self._describe(status.org_override)}")

@@ -3,13 +3,14 @@
 """
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from pymongo.errors import PyMongoError
+from tqdm import tqdm
 
 from lc_modulestore.api import LcModulestoreError
 from lc_modulestore.importing.api import migrate_course_from_mongo
+from lc_modulestore.rollout.api import add_location_arguments, location_from_options
 
 
 class Command(BaseCommand):
@@ -18,20 +19,18 @@ class Command(BaseCommand):
         "published head is published and the draft head's differences stay unpublished drafts; without it, "
         "everything lands as drafts. All or nothing: on any error the database is unchanged. A course already in "
         "Learning Core is refused unless --update is given; then it is brought up to date with split in place "
-        "(only changed blocks get new versions; a publish only if split's published head differs).\n\n"
-        "Example:\n"
+        "(only changed blocks get new versions; a publish only if split's published head differs). Where to read "
+        "comes from the LC_MODULESTORE_MONGO_* settings unless given here.\n\n"
+        "Examples:\n"
         "  manage.py lc_migrate_from_mongo course-v1:edX+DemoX+2024 --mongo-uri mongodb://mongo:27017 "
-        "--db edxapp --publish"
+        "--db edxapp --publish\n"
+        "  manage.py lc_migrate_from_mongo course-v1:Org+C+R --mongo-uri mongodb://127.0.0.1:27018 --db twin "
+        "--separator _ --publish   # nx-27017 rejects dotted names"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("course_key", help="course-v1:Org+Course+Run")
-        parser.add_argument("--mongo-uri", help="MongoDB URI (default: LC_MODULESTORE_MONGO_URI)")
-        parser.add_argument("--db", help="Database holding split's collections (default: LC_MODULESTORE_MONGO_DB)")
-        parser.add_argument(
-            "--collection",
-            help="Split's collection prefix, DOC_STORE_CONFIG['collection'] (default: LC_MODULESTORE_MONGO_COLLECTION)",
-        )
+        add_location_arguments(parser)
         parser.add_argument("--publish", action="store_true", help="Publish split's published head")
         parser.add_argument(
             "--gridfs-bucket", default="fs",
@@ -51,13 +50,17 @@ class Command(BaseCommand):
                 created_by = get_user_model().objects.get(username=options["user"]).pk
             except get_user_model().DoesNotExist:
                 raise CommandError(f"No user {options['user']!r}") from None
-        db = options["db"] or settings.LC_MODULESTORE_MONGO_DB
+        location = location_from_options(options)
+        db = location.db
+        bar = tqdm(file=self.stderr, disable=options["verbosity"] < 1, leave=False, desc="migrate", unit="block")
         try:
             result = migrate_course_from_mongo(
                 options["course_key"],
-                mongo_uri=options["mongo_uri"],
+                mongo_uri=location.uri,
                 db=db,
-                collection_prefix=options["collection"],
+                collection_prefix=location.collection,
+                collection_separator=location.separator,
+                progress=bar.update,
                 publish=options["publish"],
                 gridfs_bucket=options["gridfs_bucket"] or None,
                 created_by=created_by,
@@ -66,7 +69,9 @@ class Command(BaseCommand):
         except LcModulestoreError as exc:
             raise CommandError(str(exc)) from exc
         except PyMongoError as exc:
-            raise CommandError(f"MongoDB error while reading {options['course_key']} from {db}: {exc}") from exc
+            raise CommandError(f"MongoDB error while reading {options['course_key']} from {location}: {exc}") from exc
+        finally:
+            bar.close()
         published = f"published (publish log {result.publish_log_id})" if result.published else "not published"
         updated = (f"updated in place ({result.unchanged} block(s) unchanged, {result.deleted} deleted, "
                    f"{result.assets_deleted} asset(s) dropped), " if result.updated else "")

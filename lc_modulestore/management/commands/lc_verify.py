@@ -1,13 +1,13 @@
 """manage.py lc_verify: compare a course as Mongo and Learning Core serve it; the gate for lc_flag enable."""
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 from pymongo.errors import PyMongoError
+from tqdm import tqdm
 
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, LcModulestoreError
 from lc_modulestore.management.base import LcCommand
-from lc_modulestore.rollout.api import verify_course
+from lc_modulestore.rollout.api import add_location_arguments, location_from_options, verify_course
 
 _BRANCHES = {"published": (PUBLISHED_BRANCH,), "draft": (DRAFT_BRANCH,), "both": (PUBLISHED_BRANCH, DRAFT_BRANCH)}
 
@@ -18,8 +18,10 @@ class Command(LcCommand):
         "the blocks of each branch, their order, every settings/content/children field (inherited values too), "
         "parents, orphans, has_changes / has_published_version and asset metadata. Structure and definition ids "
         "and edit_info versions are ignored: they always differ. Prints each difference (block, field, Mongo value, "
-        "Learning Core value), records a VerifyRun (lc_flag enable needs a passing one) and exits 1 on any "
-        "difference.\n\n"
+        "Learning Core value), records a VerifyRun with where Mongo was read and the heads compared (lc_flag enable "
+        "needs a passing run whose heads are still current) and exits 1 on any difference. A course found on "
+        "neither side, or 0 blocks compared, fails too. Mongo's location comes from the LC_MODULESTORE_MONGO_* "
+        "settings unless given here. A progress bar goes to stderr (-v 0 hides it).\n\n"
         "Examples:\n"
         "  manage.py lc_verify course-v1:edX+DemoX+2024 --mongo-uri mongodb://mongo:27017 --db edxapp\n"
         "  manage.py lc_verify course-v1:Org+C+R --branch published --collection modulestore --separator _"
@@ -27,26 +29,18 @@ class Command(LcCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("course_key", metavar="COURSE_KEY", help="course-v1:Org+Course+Run")
-        parser.add_argument("--mongo-uri", help="MongoDB URI (default: LC_MODULESTORE_MONGO_URI)")
-        parser.add_argument("--db", help="database (default: LC_MODULESTORE_MONGO_DB)")
-        parser.add_argument("--collection", help="split's collection prefix (default: LC_MODULESTORE_MONGO_COLLECTION)")
-        parser.add_argument("--separator", default=".", help="between prefix and collection name (default '.')")
+        add_location_arguments(parser)
         parser.add_argument("--branch", choices=sorted(_BRANCHES), default="both")
         parser.add_argument("--max-diffs", type=int, default=1000, help="stop after this many differences")
         parser.add_argument("--no-record", action="store_true", help="do not record a VerifyRun (a dry look)")
 
     def handle(self, *args, **options) -> None:
-        backend_options = {
-            "uri": options["mongo_uri"] or settings.LC_MODULESTORE_MONGO_URI,
-            "db": options["db"] or settings.LC_MODULESTORE_MONGO_DB,
-            "collection_prefix": options["collection"] or getattr(settings, "LC_MODULESTORE_MONGO_COLLECTION",
-                                                                  "modulestore"),
-            "collection_separator": options["separator"],
-        }
+        location = location_from_options(options)
         try:
             report = verify_course(
                 options["course_key"],
-                mongo_backend_options=backend_options,
+                location=location,
+                progress=lambda **kw: tqdm(file=self.stderr, disable=options["verbosity"] < 1, leave=False, **kw),
                 branches=_BRANCHES[options["branch"]],
                 max_differences=options["max_diffs"],
                 record=not options["no_record"],
@@ -54,8 +48,10 @@ class Command(LcCommand):
         except LcModulestoreError as exc:
             raise CommandError(str(exc)) from exc
         except PyMongoError as exc:
-            raise CommandError(f"MongoDB error while verifying {options['course_key']}: {exc}") from exc
+            raise CommandError(f"MongoDB error while verifying {options['course_key']} at {location}: {exc}") from exc
         self.stdout.write(report.summary(limit=options["max_diffs"]))
+        if report.problems:
+            raise CommandError(f"{report.course_key}: not verified: " + "; ".join(report.problems))
         if not report.passed:
             raise CommandError(f"{report.course_key}: {len(report.differences)} difference(s) between Mongo and "
                                "Learning Core; not ready to switch")

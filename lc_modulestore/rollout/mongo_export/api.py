@@ -85,6 +85,7 @@ def export_course_to_mongo(
     branches: tuple[str, ...] | None = None,
     keep_lc_edit_info: bool = False,
     replace_foreign_index: bool = False,
+    progress: Any = None,
 ) -> MongoExportResult:
     """
     Upsert the compiled heads of ``course_key`` (and their definitions and course index) into ``database``.
@@ -93,6 +94,8 @@ def export_course_to_mongo(
     branch heads to export (default: every compiled one; naming a branch that
     has no compiled head is an error). Definitions and structures are written
     before the index, so a reader never sees an index whose head is missing.
+    ``progress`` (a tqdm bar, or anything with ``total`` and ``update(n)``) is
+    told how many documents there are and ticked as they are written.
     """
     key = parse_course_key(course_key)
     index_row = CourseIndex.objects.select_related("course").filter(course__course_key=key).first()
@@ -136,9 +139,12 @@ def export_course_to_mongo(
             )
         active_versions.delete_one({"_id": clash["_id"]})
 
-    _upsert(database[names["definitions"]], list(definitions.values()))
-    _upsert(database[names["structures"]], list(structures.values()))
-    _upsert(active_versions, [index])
+    if progress is not None:
+        progress.total = len(definitions) + len(structures) + 1
+        progress.refresh()
+    _upsert(database[names["definitions"]], list(definitions.values()), progress=progress)
+    _upsert(database[names["structures"]], list(structures.values()), progress=progress)
+    _upsert(active_versions, [index], progress=progress)
 
     return MongoExportResult(
         course_key=str(key),
@@ -153,7 +159,7 @@ def _head_attr(branch: str) -> str:
     return "published_structure" if branch == PUBLISHED_BRANCH else "draft_structure"
 
 
-def _upsert(collection: Any, documents: list[dict[str, Any]], batch: int = 500) -> None:
+def _upsert(collection: Any, documents: list[dict[str, Any]], batch: int = 500, progress: Any = None) -> None:
     """Replace-or-insert each document by ``_id``, in a few ``bulk_write`` round trips."""
     for document in documents:
         if not isinstance(document.get("_id"), ObjectId):
@@ -165,6 +171,8 @@ def _upsert(collection: Any, documents: list[dict[str, Any]], batch: int = 500) 
         except TypeError:  # mongomock's bulk API lags pymongo's operations: one round trip per document there
             for d in chunk:
                 collection.replace_one({"_id": d["_id"]}, d, upsert=True)
+        if progress is not None:
+            progress.update(len(chunk))
 
 
 __all__ = [

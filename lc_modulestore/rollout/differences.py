@@ -1,0 +1,110 @@
+"""
+How a difference between Mongo and Learning Core is shown to a person: one formatter for every place.
+
+``lc_verify``'s output and its ``VerifyRun.summary``, the shadow mismatch rows
+(and their log lines), ``lc_shadow_report`` and the admin all go through
+here, so an operator reads the same words for the same fault wherever it is
+found. Before, a missing course printed as ``(course): mongo False / learning
+core True``, asset metadata as one 80 KB blob and admin lists showed whole
+values inline.
+
+Rules:
+
+* one line per block and field (``block-v1:…+type@html+block@x display_name``);
+  presence checks (course, branch, block, asset) say in words which side
+  has it;
+* asset metadata is compared per asset and per attribute
+  (:func:`asset_differences`), never as one list;
+* values are ``repr``-ed; in lists they are shortened to :data:`LIST_LIMIT`
+  characters with the full length named, and shown whole on detail pages
+  (:func:`whole`).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from shim.api import Difference, normalize
+
+LIST_LIMIT = 120  # characters of a value in a list (admin columns, lc_shadow_report)
+TEXT_LIMIT = 300  # characters of a value in lc_verify's output and VerifyRun.summary
+STORED_LIMIT = 200_000  # characters of a value stored on a ShadowMismatch row (the detail page shows it whole)
+_PRESENCE = ("(course)", "(branch ", "(block on ", "(block)", "(asset)")
+
+
+def whole(value: Any) -> str:
+    """The value as stored and shown on a detail page: its ``repr``, never cut."""
+    return repr(value)
+
+
+def shorten(text: str, limit: int = LIST_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was; short text unchanged."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: max(limit - 20, 10)]}… ({len(text):,} chars)"
+
+
+def is_presence(field: str) -> bool:
+    """Whether the difference says something exists on one side only (course, branch, block, asset)."""
+    return field.startswith(_PRESENCE)
+
+
+def presence_text(field: str, mongo: Any, learning_core: Any) -> str:
+    """``(branch draft-branch)`` True/False → ``draft-branch: in Mongo only``."""
+    what = field.strip("()")
+    if bool(mongo) and not bool(learning_core):
+        return f"{what}: in Mongo only, missing from Learning Core"
+    if bool(learning_core) and not bool(mongo):
+        return f"{what}: in Learning Core only, missing from Mongo"
+    return f"{what}: in neither"
+
+
+def describe(diff: Difference, *, limit: int = TEXT_LIMIT) -> str:
+    """One difference as text: where, which field, and both values (shortened to ``limit``)."""
+    if is_presence(diff.field):
+        return f"{diff.location} {presence_text(diff.field, diff.mongo, diff.learning_core)}"
+    return (f"{diff.location} {diff.field}:\n    mongo:         {shorten(whole(diff.mongo), limit)}\n"
+            f"    learning core: {shorten(whole(diff.learning_core), limit)}")
+
+
+def render_differences(diffs: Iterable[Difference], *, limit: int = TEXT_LIMIT) -> str:
+    """Differences as readable text, one after another (``lc_verify``, ``VerifyRun.summary``)."""
+    return "\n".join(describe(d, limit=limit) for d in diffs)
+
+
+def asset_differences(course_key: str, what: str, mongo: Any, learning_core: Any) -> list[Difference]:
+    """
+    Asset metadata compared per asset (by asset key) and per attribute, not as one value.
+
+    ``mongo`` and ``learning_core`` are ``get_all_asset_metadata`` results, or
+    an error text when that read failed (then compared as values).
+    """
+    if not isinstance(mongo, list | tuple) or not isinstance(learning_core, list | tuple):
+        a, b = normalize(mongo), normalize(learning_core)
+        return [] if a == b else [Difference(course_key, what, a, b)]
+    mine = {str(m["asset_id"]): m for m in map(normalize, mongo)}
+    theirs = {str(m["asset_id"]): m for m in map(normalize, learning_core)}
+    diffs = []
+    for asset_id in sorted(set(mine) | set(theirs)):
+        if asset_id not in mine or asset_id not in theirs:
+            diffs.append(Difference(asset_id, "(asset)", asset_id in mine, asset_id in theirs))
+            continue
+        a, b = mine[asset_id], theirs[asset_id]
+        for attribute in sorted(set(a) | set(b)):
+            if a.get(attribute) != b.get(attribute):
+                diffs.append(Difference(asset_id, attribute, a.get(attribute), b.get(attribute)))
+    return diffs
+
+
+__all__ = [
+    "LIST_LIMIT",
+    "STORED_LIMIT",
+    "TEXT_LIMIT",
+    "asset_differences",
+    "describe",
+    "is_presence",
+    "presence_text",
+    "render_differences",
+    "shorten",
+    "whole",
+]
