@@ -111,15 +111,14 @@ def measure_decode(stored: StoredCourse) -> FloorResult:
 
     started = time.perf_counter()
     structure = decode_structure(stored.structure_data, stored.structure_checksum, what="lower bound")
-    for objectid, data in stored.definitions:
-        decode_definition(data, what=objectid)
+    for objectid, data, checksum in stored.definitions:
+        decode_definition(data, checksum, what=objectid)
     return FloorResult(time.perf_counter() - started, len(structure["blocks"]), 0)
 
 
 def measure_floor(stored: StoredCourse) -> FloorResult:
     """Time decode + construct + read-every-field for the whole course (one pass)."""
-    from lc_modulestore.api import decode_definition, decode_structure
-    from lc_modulestore.core.blocks import load_block_class
+    from lc_modulestore.api import decode_definition, decode_structure, load_block_class
 
     started = time.perf_counter()
     structure = decode_structure(stored.structure_data, stored.structure_checksum, what="floor")

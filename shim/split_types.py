@@ -142,9 +142,25 @@ def _split_module() -> Any:
 
 
 def block_key_class() -> type:
-    """Split's own ``BlockKey`` where split is loaded (it checks ``isinstance``), else the project's."""
+    """
+    The project's ``BlockKey``, or where split is loaded a subclass of split's own ``BlockKey`` and of it.
+
+    Split checks ``isinstance`` against its class, the shim against the project's: both hold. Both are
+    ``(type, id)`` named tuples, so equality and hashing stay the tuple's. Pickles by name, like
+    ``SplitBlockData``.
+    """
     keys = sys.modules.get("xmodule.util.keys") if _split_module() is not None else None
-    return BlockKey if keys is None else keys.BlockKey
+    if keys is None:
+        return BlockKey
+    cls = _SPLIT_CLASSES.get("SplitBlockKey")
+    if cls is None or cls.__mro__[1] is not keys.BlockKey:
+        cls = type(
+            "SplitBlockKey",
+            (keys.BlockKey, BlockKey),
+            {"__module__": __name__, "__slots__": (), "__doc__": "A key that is both split's and the project's."},
+        )
+        _SPLIT_CLASSES["SplitBlockKey"] = cls
+    return cls
 
 
 def block_data_class() -> type[BlockData]:
@@ -170,10 +186,10 @@ def block_data_class() -> type[BlockData]:
 
 def __getattr__(name: str) -> Any:
     # Unpickling a cached structure names its block class: resolve it as the running process builds it.
-    if name == "SplitBlockData":
-        cls = block_data_class()
-        if cls is BlockData:
-            raise AttributeError("SplitBlockData exists only where edx-platform's split is loaded")
+    if name in ("SplitBlockData", "SplitBlockKey"):
+        cls = block_data_class() if name == "SplitBlockData" else block_key_class()
+        if cls in (BlockData, BlockKey):
+            raise AttributeError(f"{name} exists only where edx-platform's split is loaded")
         return cls
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

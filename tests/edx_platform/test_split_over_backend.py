@@ -88,7 +88,7 @@ def test_structures_are_splits_types_and_survive_the_shared_cache(lms_courses):
     from xmodule.modulestore import BlockData as SplitBlockData
     from xmodule.util.keys import BlockKey as SplitBlockKey
 
-    from shim.split_types import BlockData, private_copy
+    from shim.split_types import BlockData, BlockKey, private_copy
 
     first = MySQLPersistenceBackend(structure_cache=StructureCache())
     index = first.get_course_index(CourseKey.from_string(FIXTURE_KEY))
@@ -97,7 +97,7 @@ def test_structures_are_splits_types_and_survive_the_shared_cache(lms_courses):
     other_process = MySQLPersistenceBackend(structure_cache=StructureCache())
     again = other_process.get_structure(head)  # from the shared (pickled) cache
     for s in (structure, again):
-        assert type(s["root"]) is SplitBlockKey
+        assert isinstance(s["root"], SplitBlockKey) and isinstance(s["root"], BlockKey)
         block = next(iter(s["blocks"].values()))
         assert isinstance(block, SplitBlockData) and isinstance(block, BlockData) and block.get_asides() == block.asides
     assert again["blocks"] == structure["blocks"]
