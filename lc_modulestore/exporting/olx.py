@@ -191,7 +191,8 @@ def _write(course: LearningCoreCourse, key, blocks: dict[BlockKey, _Block], root
     course_block = blocks[COURSE_ROOT]
     course_settings = _jsonable("course", course_block.settings)
     grading = course_settings.pop("grading_policy", None)
-    policy[f"course/{run}"] = {k: v for k, v in course_settings.items() if k not in _DERIVED}
+    # The course's xml_attributes stay in its policy: an export's policy.json may carry them (the demo course's does).
+    policy[f"course/{run}"] = course_settings
     _write_xml(root / "course.xml", etree.Element("course", url_name=run, org=key.org, course=key.course))
     element = etree.Element("course")
     for name, value in (course_block.settings.get("xml_attributes") or {}).items():

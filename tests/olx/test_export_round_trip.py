@@ -129,7 +129,7 @@ def test_archive_round_trip_with_assets(tmp_path):
     _assert_same(SOURCES["era2021"], fresh, source_branch=PUBLISHED_BRANCH)
 
 
-@pytest.mark.parametrize("fixture", ["full", "era2021"])
+@pytest.mark.parametrize("fixture", ["full", "era2013", "era2014", "era2017"])
 def test_reimport_into_same_course_changes_nothing(tmp_path, fixture):
     key = SOURCES[fixture]
     import_olx(FIXTURES / fixture, key, publish=True, created=NOW)
