@@ -55,7 +55,7 @@ def _compiled(course_key: str, branch: str, *, also: str) -> dict:
     row = index.published_structure if branch == PUBLISHED_BRANCH else index.draft_structure
     document = decode_structure(bytes(row.data), row.checksum, what=course_key)
     definitions = {
-        d.objectid: decode_definition(bytes(d.data), what=d.objectid)
+        d.objectid: decode_definition(bytes(d.data), d.checksum, what=d.objectid)
         for d in CompiledDefinition.objects.filter(objectid__in=[str(b["definition"]) for b in document["blocks"]])
     }
     # Stored OLX keeps the key it was written with: the source's key inside the copy's fields is "the course key".
