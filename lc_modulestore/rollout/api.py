@@ -41,6 +41,7 @@ from lc_modulestore.rollout.shadow import (
     shadow_read_totals,
     shadow_reads_enabled,
 )
+from lc_modulestore.rollout.standin import StandInError, mongo_stand_in
 from lc_modulestore.rollout.verify import VerifyReport, verify_course
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "MongoExportError",
     "MongoExportResult",
     "MongoLocation",
+    "StandInError",
     "VerifyReport",
     "add_location_arguments",
     "asset_differences",
@@ -69,6 +71,7 @@ __all__ = [
     "latest_course_override",
     "latest_org_override",
     "latest_verify_run",
+    "mongo_stand_in",
     "location_from_options",
     "location_from_record",
     "mongo_location",

@@ -5,9 +5,8 @@ nx-27017 is a pure-Python MongoDB wire-protocol server over SQLite (a test
 dependency of the checkout); the demo exports its course there, verifies
 against it and enables the flag through the gate, as an operator would
 against a deployment's Mongo. It rejects dotted collection names, so the
-location uses the ``_`` separator. Same recipe as ``benchmarks/nx.py``
-(free port, own files in a temp dir, terminated on exit), kept here because
-``benchmarks`` is not shipped.
+location uses the ``_`` separator. The benchmarks and the tests start their
+stand-in through this function too.
 """
 from __future__ import annotations
 

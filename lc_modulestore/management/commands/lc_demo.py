@@ -27,11 +27,11 @@ from lc_modulestore.rollout.api import (
     export_course_to_mongo,
     flag_status,
     mongo_location,
+    mongo_stand_in,
     router_modulestore,
     set_course_override,
     verify_course,
 )
-from lc_modulestore.rollout.standin import mongo_stand_in
 from shim import api as shim_api
 
 FIXTURE_COURSE = Path(__file__).resolve().parents[3] / "fixtures" / "olx" / "full"
