@@ -232,7 +232,7 @@ def mysql_bytes_counter() -> Iterator[_Total]:
     from shim.backends import mysql as mysql_backend
 
     total = _Total()
-    real_structure, real_definition = mysql_backend.decode_structure, mysql_backend.decode_definition
+    real_structure, real_definition = mysql_backend.decode_structure_lazily, mysql_backend.decode_definition
 
     def structure(data, *args, **kwargs):
         total.total += len(data)
@@ -242,7 +242,7 @@ def mysql_bytes_counter() -> Iterator[_Total]:
         total.total += len(data)
         return real_definition(data, *args, **kwargs)
 
-    with mock.patch.object(mysql_backend, "decode_structure", structure), \
+    with mock.patch.object(mysql_backend, "decode_structure_lazily", structure), \
             mock.patch.object(mysql_backend, "decode_definition", definition):
         yield total
 

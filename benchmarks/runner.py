@@ -36,7 +36,6 @@ from benchmarks.report import write_plots, write_table
 from benchmarks.results import ReadReport
 from shim import api as shim_api
 from shim.backends.mongo import MongoBackend
-from shim.caches import StructureCache
 
 __all__ = ["DEMO_COURSE_KEY", "ReadReport", "merge_read_reports", "run_read_benchmark"]
 
@@ -133,7 +132,7 @@ def run_read_benchmark(
         report.environment["arguments"] = arguments
         fs_root = stack.enter_context(tempfile.TemporaryDirectory(prefix="lc-bench-fs-"))
 
-        mysql_backend = shim_api.MySQLPersistenceBackend(structure_cache=StructureCache())
+        mysql_backend = shim_api.MySQLPersistenceBackend()
         mongo_backend = MongoBackend(database=database, collection_prefix="modulestore",
                                      collection_separator=separator,
                                      structure_cache=caches["course_structure_cache"])
@@ -233,7 +232,7 @@ def _edx_platform_backend(fs_root: str, log: Callable[[str], None]) -> BackendUn
     if not AVAILABLE:
         log("edx-platform's xmodule snapshot (../shared/edx-platform) is absent: no edx-platform split column")
         return None
-    backend = shim_api.MySQLPersistenceBackend(structure_cache=StructureCache())
+    backend = shim_api.MySQLPersistenceBackend()
     store = edx_split_store(backend, fs_root=Path(fs_root) / "edx", branch="published-only")
     return BackendUnderTest("edx_split", store, backend, mysql_bytes_counter)
 

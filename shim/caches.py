@@ -7,7 +7,10 @@ The shim's caches: decoded structures by id (immutable) and course indexes per r
   ``course_structure_cache`` (shared between processes; ``zlib(pickle)`` like
   split's ``CourseStructureCache``, skipped for entries of 2 MB or more).
   No invalidation is ever needed. Cached structures are shared: readers must
-  not mutate them (the store never does).
+  not mutate them (the store never does). A backend whose own storage is already
+  the cheapest shared form passes ``shared=False`` (the MySQL backend: its row is
+  compressed BSON decoded block by block, ADR 0025; pickling every block for
+  the shared cache would cost more than the row saves).
 * :data:`course_index_cache`: a request cache (edx-django-utils), cleared at the
   end of every request by ``RequestCacheMiddleware``, or by
   :func:`clear_request_caches`.
@@ -49,15 +52,17 @@ def clear_request_caches() -> None:
 class StructureCache:
     """Decoded structures by structure id: an in-process LRU in front of the shared Django cache."""
 
-    def __init__(self, max_entries: int | None = None) -> None:
+    def __init__(self, max_entries: int | None = None, *, shared: bool = True) -> None:
         self.max_entries = (
             max_entries if max_entries is not None else getattr(settings, "LC_MODULESTORE_STRUCTURE_LRU_SIZE", 64)
         )
+        self.shared = shared
         self._lru: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    @staticmethod
-    def _shared():
+    def _shared(self):
+        if not self.shared:
+            return None
         try:
             return caches[STRUCTURE_CACHE_ALIAS]
         except InvalidCacheBackendError:

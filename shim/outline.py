@@ -2,7 +2,9 @@
 Navigating a converted structure: parents, paths to the root, orphans, descendants.
 
 Pure functions over split's in-memory structure (``{'root': BlockKey,
-'blocks': {BlockKey: BlockData}}``); nothing here reads storage.
+'blocks': {BlockKey: BlockData}}``); nothing here reads storage. Everything is derived from one
+``{parent: children}`` map per structure (:func:`child_lists`), so a stored structure
+(:class:`shim.stored_blocks.StoredBlocks`) decodes only its parents for any of it, never its leaves.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any, TypeVar
 
 from shim.enums import DETACHED_XBLOCK_TYPES
 from shim.split_types import BlockKey
+from shim.stored_blocks import children_map
 
 ROOT_TYPES = ("course", "library")
 
@@ -44,6 +47,15 @@ def _per_structure(structure: dict[str, Any], name: str, compute: Callable[[dict
     return value
 
 
+def child_lists(structure: dict[str, Any]) -> dict[BlockKey, list[BlockKey]]:
+    """``{parent: [its children]}`` for every block listing children, in structure order (once per structure)."""
+    return _per_structure(structure, "children", _child_lists)
+
+
+def _child_lists(structure: dict[str, Any]) -> dict[BlockKey, list[BlockKey]]:
+    return children_map(structure["blocks"])
+
+
 def parents_map(structure: dict[str, Any]) -> dict[BlockKey, list[BlockKey]]:
     """``{child: [every parent listing it]}``, parents in structure order (computed once per structure)."""
     return _per_structure(structure, "parents", _parents_map)
@@ -51,10 +63,19 @@ def parents_map(structure: dict[str, Any]) -> dict[BlockKey, list[BlockKey]]:
 
 def _parents_map(structure: dict[str, Any]) -> dict[BlockKey, list[BlockKey]]:
     parents: dict[BlockKey, list[BlockKey]] = defaultdict(list)
-    for parent_key, block in structure["blocks"].items():
-        for child in block.fields.get("children", []):
-            parents[BlockKey(*child)].append(parent_key)
+    for parent_key, children in child_lists(structure).items():
+        for child in children:
+            parents[child].append(parent_key)
     return dict(parents)
+
+
+def last_parents(structure: dict[str, Any]) -> dict[BlockKey, BlockKey]:
+    """``{child: the last block in structure order listing it}``: ``get_parent()``'s parent (once per structure)."""
+    return _per_structure(structure, "last parent", _last_parents)
+
+
+def _last_parents(structure: dict[str, Any]) -> dict[BlockKey, BlockKey]:
+    return {child: parent for parent, children in child_lists(structure).items() for child in children}
 
 
 def anchored_blocks(structure: dict[str, Any]) -> frozenset[BlockKey]:
@@ -71,8 +92,8 @@ def _anchored_blocks(structure: dict[str, Any]) -> frozenset[BlockKey]:
     block through children, once per structure. Unlike split's recursion this
     also terminates on cyclic data.
     """
-    blocks = structure["blocks"]
-    listed = {BlockKey(*c) for block in blocks.values() for c in block.fields.get("children", [])}
+    blocks, children = structure["blocks"], child_lists(structure)
+    listed = {child for kids in children.values() for child in kids}
     todo = [key for key in blocks if key.type in ROOT_TYPES and key not in listed]
     seen: set[BlockKey] = set()
     while todo:
@@ -81,7 +102,7 @@ def _anchored_blocks(structure: dict[str, Any]) -> frozenset[BlockKey]:
             continue
         seen.add(key)
         if key in blocks:
-            todo.extend(BlockKey(*c) for c in blocks[key].fields.get("children", []))
+            todo.extend(children.get(key, ()))
     return frozenset(seen)
 
 
@@ -104,11 +125,10 @@ def parents_with_path_to_root(structure: dict[str, Any]) -> dict[BlockKey, Block
 def _parents_with_path_to_root(structure: dict[str, Any]) -> dict[BlockKey, BlockKey]:
     anchored = anchored_blocks(structure)
     parents: dict[BlockKey, BlockKey] = {}
-    for parent_key, block in structure["blocks"].items():
+    for parent_key, children in child_lists(structure).items():
         if parent_key not in anchored:
             continue
-        for child in block.fields.get("children", []):
-            child_key = BlockKey(*child)
+        for child_key in children:
             current = parents.get(child_key)
             if current is None or (parent_key.type, parent_key.id) < (current.type, current.id):
                 parents[child_key] = parent_key
@@ -117,17 +137,16 @@ def _parents_with_path_to_root(structure: dict[str, Any]) -> dict[BlockKey, Bloc
 
 def orphans(structure: dict[str, Any]) -> list[BlockKey]:
     """Blocks that are not the root, nobody's child, and not of a detached type."""
-    keys = set(structure["blocks"]) - {structure["root"]}
-    for block_key, block in structure["blocks"].items():
-        keys.difference_update(BlockKey(*child) for child in block.fields.get("children", []))
-        if block.block_type in DETACHED_XBLOCK_TYPES:
-            keys.discard(block_key)
+    keys = {key for key in structure["blocks"] if key.type not in DETACHED_XBLOCK_TYPES}
+    keys.discard(structure["root"])
+    for children in child_lists(structure).values():
+        keys.difference_update(children)
     return sorted(keys)
 
 
 def descendants(structure: dict[str, Any], roots: list[BlockKey], depth: int | None) -> list[BlockKey]:
     """``roots`` and their descendants to ``depth`` (0: roots only, None: all), present blocks only, no repeats."""
-    blocks = structure["blocks"]
+    blocks, children = structure["blocks"], child_lists(structure)
     seen: dict[BlockKey, None] = {}
     level = [k for k in roots if k in blocks]
     remaining = depth
@@ -138,8 +157,7 @@ def descendants(structure: dict[str, Any], roots: list[BlockKey], depth: int | N
                 continue
             seen[key] = None
             if remaining is None or remaining > 0:
-                kids = (BlockKey(*c) for c in blocks[key].fields.get("children", []))
-                next_level.extend(k for k in kids if k in blocks)
+                next_level.extend(k for k in children.get(key, ()) if k in blocks)
         level = next_level
         if remaining is not None:
             remaining -= 1
@@ -154,7 +172,7 @@ def preorder(structure: dict[str, Any], roots: list[BlockKey], depth: int | None
     block structures collect them), so a window of this list holds what the
     traversal reads next.
     """
-    blocks = structure["blocks"]
+    blocks, children = structure["blocks"], child_lists(structure)
     seen: dict[BlockKey, None] = {}
     todo = [(k, depth) for k in reversed(roots) if k in blocks]
     while todo:
@@ -164,13 +182,15 @@ def preorder(structure: dict[str, Any], roots: list[BlockKey], depth: int | None
         seen[key] = None
         if remaining is None or remaining > 0:
             below = None if remaining is None else remaining - 1
-            kids = [BlockKey(*c) for c in blocks[key].fields.get("children", [])]
+            kids = children.get(key, ())
             todo.extend((k, below) for k in reversed(kids) if k in blocks and k not in seen)
     return list(seen)
 
 
 __all__ = [
     "anchored_blocks",
+    "child_lists",
+    "last_parents",
     "descendants",
     "preorder",
     "orphans",

@@ -403,8 +403,8 @@ class ReadOnlySplitModuleStore(BulkReadsMixin, RefusedWritesMixin):
             # split's special case: match names first, and only the remaining qualifiers as given
             name = qualifiers.pop("name")
             found = [
-                key for key, block in blocks.items()
-                if (key.id == name if isinstance(name, str) else key.id in name) and matches_all(block)
+                key for key in blocks
+                if (key.id == name if isinstance(name, str) else key.id in name) and matches_all(blocks[key])
             ]
             return self._load_items(entry, found, **kwargs)
 
@@ -415,12 +415,28 @@ class ReadOnlySplitModuleStore(BulkReadsMixin, RefusedWritesMixin):
 
         anchored = anchored_blocks(entry.structure) if not include_orphans else set()
         found = []
-        for key, block in blocks.items():
+        for key, block in self._candidates(blocks, qualifiers):
             if not matches_all(block):
                 continue
             if include_orphans or key.type in DETACHED_XBLOCK_TYPES or key in anchored:
                 found.append(key)
         return self._load_items(entry, found, depth=0, **kwargs) if found else []
+
+    @staticmethod
+    def _candidates(blocks, qualifiers: dict[str, Any]) -> Iterator[tuple[BlockKey, Any]]:
+        """
+        ``(key, block)`` of every block that can match: a ``block_type`` qualifier is tried on the key first.
+
+        A block's ``block_type`` is always set and always its key's type, so the key answers that qualifier
+        exactly as the block would, and a stored structure decodes only the blocks of that type.
+        """
+        if "block_type" not in qualifiers:
+            yield from blocks.items()
+            return
+        by_type = {"block_type": qualifiers["block_type"]}
+        for key in blocks:
+            if block_matches({"block_type": key.type}, by_type):
+                yield key, blocks[key]
 
     def get_parent_location(self, location, revision=None, **kwargs: Any):
         """Split's parent: the alphabetically least parent with a path to the root, or None."""

@@ -6,7 +6,8 @@ Rows (see ``lc_modulestore.compiled.models``):
 * ``CourseIndex`` (one per course) → split's ``active_versions`` document, its
   branch heads being the ids of ``published_structure`` / ``draft_structure``;
 * ``CompiledStructure.data`` → ``zlib(bson(structure))``, checked against its
-  checksum before decoding, then converted with ``structure_from_mongo``;
+  checksum before decoding, then served as split's in-memory form whose blocks are
+  decoded one by one as they are read (:mod:`shim.stored_blocks`, ADR 0025);
 * ``CompiledDefinition.data`` → ``bson(definition)``, checked against its checksum and refused without ``fields``.
 
 A structure asked for in the context of a course must belong to that course (ADR 0020).
@@ -37,13 +38,14 @@ from lc_modulestore.api import (
     PUBLISHED_BRANCH,
     CorruptDocumentError,
     decode_definition,
-    decode_structure,
+    decode_structure_lazily,
 )
 from lc_modulestore.models_api import CompiledDefinition, CompiledStructure, CourseIndex
 from shim.backends.base import CourseIndexDoc, DefinitionDoc, ReadOnlyBackendMixin, Structure
 from shim.caches import StructureCache, course_index_cache
 from shim.exceptions import HeartbeatFailure, ItemNotFoundError
-from shim.split_types import private_copy, structure_from_mongo
+from shim.split_types import private_copy
+from shim.stored_blocks import structure_from_stored
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +106,8 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
     """Split's read backend over the compiled documents in this project's database."""
 
     def __init__(self, *, structure_cache: StructureCache | None = None, **_: Any) -> None:
-        self.structure_cache = structure_cache if structure_cache is not None else StructureCache()
+        # The row is the shared form (compressed BSON, decoded block by block): no pickled copy beside it (ADR 0025).
+        self.structure_cache = structure_cache if structure_cache is not None else StructureCache(shared=False)
 
     # -- course indexes ---------------------------------------------------------
     def get_course_index(self, key: CourseKey, ignore_case: bool = False) -> CourseIndexDoc | None:
@@ -216,8 +219,11 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
         """Partial structures (``_id``, ``root``, and the first block of ``block_type``), like split's projection."""
         partials = []
         for structure in self.find_shared_structures_by_id(ids, course_context):
-            first = next(((k, b) for k, b in structure["blocks"].items() if b.block_type == block_type), None)
-            partial = {"_id": structure["_id"], "root": structure["root"], "blocks": dict([first]) if first else {}}
+            blocks = structure["blocks"]
+            first = next((key for key in blocks if key.type == block_type), None)  # keys only: nothing decoded
+            partial = {
+                "_id": structure["_id"], "root": structure["root"], "blocks": {first: blocks[first]} if first else {}
+            }
             partials.append(private_copy(partial))
         return partials
 
@@ -231,7 +237,7 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
         ):
             # An index row pointing at another course's structure would serve that course under this key.
             raise CorruptDocumentError(f"Structure {row['objectid']} asked for as {course_context} belongs to {what}")
-        return structure_from_mongo(decode_structure(row["data"], row["checksum"], what=what))
+        return structure_from_stored(decode_structure_lazily(row["data"], row["checksum"], what=what))
 
     # -- definitions ---------------------------------------------------------------
     def get_definition(self, key: ObjectId, course_context: CourseKey | None = None) -> DefinitionDoc:

@@ -6,7 +6,6 @@ from django.core.cache import caches
 from edx_django_utils.cache import RequestCache
 
 from shim.backends.mysql import MySQLPersistenceBackend
-from shim.caches import StructureCache
 from shim.store import ReadOnlySplitModuleStore
 from tests.shim.documents import WRITTEN
 from tests.shim.memory_backend import MemoryBackend
@@ -24,7 +23,7 @@ def _fresh_caches():
 
 @pytest.fixture
 def backend() -> MySQLPersistenceBackend:
-    return MySQLPersistenceBackend(structure_cache=StructureCache())
+    return MySQLPersistenceBackend()
 
 
 @pytest.fixture(params=["mysql", "memory"])
@@ -32,7 +31,7 @@ def any_backend(request):
     """The conformance suite runs on every backend: ours, and an in-memory second implementation."""
     if request.param == "memory":
         return MemoryBackend(WRITTEN)
-    return MySQLPersistenceBackend(structure_cache=StructureCache())
+    return MySQLPersistenceBackend()
 
 
 @pytest.fixture

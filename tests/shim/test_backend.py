@@ -62,12 +62,12 @@ def test_structure_is_converted_and_cached(backend, django_assert_num_queries):
     assert backend.get_structure(ObjectId()) is None
 
 
-def test_shared_cache_serves_a_new_process(backend, django_assert_num_queries):
+def test_shared_cache_serves_a_new_process_when_asked_for(django_assert_num_queries):
     from shim.backends.mysql import MySQLPersistenceBackend
     from shim.caches import StructureCache
 
     built = build_greek_hero()
-    first = backend.get_structure(built.published_id)
+    first = MySQLPersistenceBackend(structure_cache=StructureCache()).get_structure(built.published_id)
     other_process = MySQLPersistenceBackend(structure_cache=StructureCache())
     with django_assert_num_queries(0):
         again = other_process.get_structure(built.published_id)
@@ -170,3 +170,16 @@ def test_heartbeat_and_connection(backend, monkeypatch):
     with pytest.raises(HeartbeatFailure):
         backend.heartbeat()
     assert backend.check_connection() is False
+
+
+def test_by_default_the_row_is_the_shared_form_and_nothing_is_pickled(backend, django_assert_num_queries):
+    """ADR 0025: pickling every block for the shared cache would cost more than the row's one query saves."""
+    from django.core.cache import caches
+
+    from shim.backends.mysql import MySQLPersistenceBackend
+
+    built = build_greek_hero()
+    backend.get_structure(built.published_id)
+    assert caches["course_structure_cache"].get(f"lc_modulestore.structure.{built.published_id}") is None
+    with django_assert_num_queries(1):
+        MySQLPersistenceBackend().get_structure(built.published_id)

@@ -1,0 +1,157 @@
+"""
+A compiled structure's ``blocks``, decoded block by block as they are read.
+
+A structure of 10k blocks decodes into 10k ``BlockData`` in about a fifth of a second, and that is the whole
+cost of a cold point read (``get_item``, ``has_item``, ``path_to_location``) when everything is decoded up
+front: edx-platform's split pays it on every structure its backend hands out. :class:`StoredBlocks` is the
+``{BlockKey: BlockData}`` mapping split's readers expect, kept as the stored BSON:
+
+* keys (and so ``in``, ``len`` and iteration) come from the codec's checked scan of the entries' leading
+  ``block_type``/``block_id`` (:class:`lc_modulestore.api.LazyStructure`), without decoding any entry;
+* ``blocks[key]`` decodes that entry alone, once;
+* :meth:`StoredBlocks.children` gives every block's children by decoding only the entries whose bytes
+  hold a ``children`` array, which is what parents, paths to the root and orphans need;
+* ``items()`` / ``values()`` decode everything still undecoded in one pass over the array.
+
+Decoded blocks are remembered and shared, as decoded structures always were here: readers must not change
+them (``private_copy`` serves those that do). Decoding twice in two threads at once only builds the same
+block twice; the first one stored wins.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from lc_modulestore.api import LazyStructure
+from shim.split_types import BlockData, BlockKey, block_data_class, block_key_class
+
+_CHILDREN_ARRAY = b"\x04children\x00"
+
+
+class StoredBlocks(Mapping):
+    """``{BlockKey: BlockData}`` over a stored structure's entries (see the module docstring)."""
+
+    def __init__(self, stored: LazyStructure) -> None:
+        self._stored = stored
+        self._key_class = block_key_class()
+        self._data_class = block_data_class()
+        self._key_list: list[BlockKey] | None = None  # built on first iteration: point reads never need it
+        self._decoded: dict[BlockKey, BlockData] = {}
+        self._children: dict[BlockKey, list[BlockKey]] | None = None
+        self._complete = False
+
+    @property
+    def _keys(self) -> list[BlockKey]:
+        if self._key_list is None:
+            key_class = self._key_class
+            self._key_list = [key_class(block_type, block_id) for block_type, block_id in self._stored.keys]
+        return self._key_list
+
+    # -- Mapping -------------------------------------------------------------------------------------------------
+    def __getitem__(self, key: BlockKey) -> BlockData:
+        block = self._decoded.get(key)
+        if block is None:
+            position = self._stored.position(key)  # KeyError for a key the structure lacks, as a dict would raise
+            block = self._decoded.setdefault(key, self._block(self._stored.decode_at(position)))
+        return block
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._stored  # keys are (type, id) tuples: a BlockKey hashes and compares as one
+
+    def __iter__(self) -> Iterator[BlockKey]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._stored)
+
+    def items(self):  # type: ignore[override]
+        self._decode_everything()
+        decoded = self._decoded
+        return [(key, decoded[key]) for key in self._keys]
+
+    def values(self):  # type: ignore[override]
+        self._decode_everything()
+        decoded = self._decoded
+        return [decoded[key] for key in self._keys]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return len(self) == len(other) and dict(self.items()) == dict(other.items())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"StoredBlocks({len(self)} blocks, {len(self._decoded)} decoded)"
+
+    def __reduce__(self):
+        # Pickled (the shared structure cache) as the plain dict every reader accepts.
+        return (dict, (self.items(),))
+
+    # -- what is cheaper than decoding everything --------------------------------------------------------------
+    def children(self) -> dict[BlockKey, list[BlockKey]]:
+        """
+        ``{parent: its children}`` for every block with a ``children`` field, in structure order.
+
+        Only entries whose bytes hold a ``children`` array are looked at, and of those only the array is decoded
+        (:meth:`LazyStructure.children_at`): the parents are not decoded as blocks for it.
+        """
+        if self._children is None:
+            key_class, stored, decoded = self._key_class, self._stored, self._decoded
+            found: dict[BlockKey, list[BlockKey]] = {}
+            positions = range(len(stored)) if self._complete else stored.positions_containing(_CHILDREN_ARRAY)
+            for position in positions:
+                key = key_class(*stored.key_at(position))
+                block = decoded.get(key)
+                kids = block.fields.get("children") if block is not None else stored.children_at(position)
+                if kids is not None:
+                    found[key] = [kid if isinstance(kid, key_class) else key_class(*kid) for kid in kids]
+            self._children = found
+        return self._children
+
+    @property
+    def decoded_count(self) -> int:
+        """How many blocks are decoded so far (tests and benchmarks)."""
+        return len(self._decoded)
+
+    # -- decoding ---------------------------------------------------------------------------------------------
+    def _block(self, entry: dict[str, Any]) -> BlockData:
+        """Split's in-memory block for one stored entry (``structure_from_mongo``'s conversion of it)."""
+        fields = entry.setdefault("fields", {})
+        if "children" in fields:
+            key_class = self._key_class
+            fields["children"] = [key_class(*child) for child in fields["children"]]
+        entry.pop("block_id", None)
+        return self._data_class(**entry)
+
+    def _decode_everything(self) -> None:
+        if self._complete:
+            return
+        if len(self._decoded) < len(self._keys):
+            decoded = self._decoded
+            for key, entry in zip(self._keys, self._stored.decode_all(), strict=True):
+                if key not in decoded:
+                    decoded.setdefault(key, self._block(entry))
+        self._complete = True
+
+
+def structure_from_stored(stored: LazyStructure) -> dict[str, Any]:
+    """A stored structure in split's in-memory form, its ``blocks`` a :class:`StoredBlocks` (nothing decoded yet)."""
+    structure = stored.top_level()
+    structure["root"] = block_key_class()(*structure["root"])
+    structure["blocks"] = StoredBlocks(stored)
+    return structure
+
+
+def children_map(blocks: Mapping[BlockKey, BlockData]) -> dict[BlockKey, list[BlockKey]]:
+    """``{parent: its children as BlockKeys}`` of any ``blocks`` mapping: stored ones decode only the arrays."""
+    if isinstance(blocks, StoredBlocks):
+        return blocks.children()
+    return {
+        key: [child if isinstance(child, BlockKey) else BlockKey(*child) for child in block.fields["children"]]
+        for key, block in blocks.items()
+        if "children" in block.fields
+    }
+
+
+__all__ = ["StoredBlocks", "children_map", "structure_from_stored"]

@@ -1,0 +1,135 @@
+"""
+Stored structures decoded block by block (ADR 0025): same answers as decoding everything, far less decoded.
+
+The equivalence tests compare :func:`shim.stored_blocks.structure_from_stored` with ``structure_from_mongo`` over
+the fully decoded document, on structures written key first (the codec's scan) and otherwise (its fallback),
+with look-alike ``children`` arrays in other fields. The read tests count what a cold point read decodes.
+"""
+from __future__ import annotations
+
+import datetime
+import pickle
+
+import pytest
+from bson import ObjectId
+from opaque_keys.edx.keys import CourseKey
+
+from lc_modulestore.api import decode_structure, decode_structure_lazily, encode_structure
+from shim.outline import anchored_blocks, descendants, orphans, parents_map, parents_with_path_to_root, preorder
+from shim.split_types import BlockKey, structure_from_mongo
+from shim.stored_blocks import StoredBlocks, structure_from_stored
+from tests.shim.courses import build_tree
+from tests.shim.fixtures import new_request
+
+T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+needs_db = pytest.mark.django_db
+
+
+def _entry(block_type: str, block_id: str, *, key_first: bool = True, **fields) -> dict:
+    entry = {"block_type": block_type, "block_id": block_id, "definition": ObjectId(), "fields": fields,
+             "defaults": {}, "asides": [], "edit_info": {"edited_on": T0, "edited_by": 3}}
+    if not key_first:  # as another writer might store it: the scan falls back to decoding entry by entry
+        entry = {"fields": entry.pop("fields"), **entry}
+    return entry
+
+
+def _document(*, key_first: bool = True) -> dict:
+    blocks = [
+        _entry("course", "course", key_first=key_first, children=[["chapter", "c0"], ["chapter", "c1"]],
+               start=T0),
+        # a settings dict holding a "children" array: found by the byte scan, then not taken for children
+        _entry("chapter", "c0", key_first=key_first, children=[["vertical", "v0"]],
+               group_id_to_child={"children": ["vertical", "v0"]}),
+        _entry("chapter", "c1", key_first=key_first, user_partitions=[{"children": [1, 2]}]),
+        _entry("vertical", "v0", key_first=key_first, children=[["html", "h0"], ["problem", "p0"]]),
+        _entry("html", "h0", key_first=key_first, display_name="H \x02block_type\x00 \x04children\x00"),
+        _entry("problem", "p0", key_first=key_first, due=T0),
+        _entry("problem", "orphan", key_first=key_first),
+        _entry("about", "overview", key_first=key_first),
+    ]
+    return {"_id": ObjectId(), "root": ["course", "course"], "blocks": blocks, "schema_version": 1,
+            "original_version": ObjectId(), "edited_on": T0}
+
+
+def _both(document: dict) -> tuple[dict, dict]:
+    stored = encode_structure(document)
+    eager = structure_from_mongo(decode_structure(stored.data, stored.checksum, what="x"))
+    lazy = structure_from_stored(decode_structure_lazily(stored.data, stored.checksum, what="x"))
+    return eager, lazy
+
+
+@pytest.mark.parametrize("key_first", [True, False], ids=["scanned", "fallback"])
+def test_a_stored_structure_equals_the_fully_decoded_one(key_first):
+    eager, lazy = _both(_document(key_first=key_first))
+    assert isinstance(lazy["blocks"], StoredBlocks)
+    assert {k: v for k, v in lazy.items() if k != "blocks"} == {k: v for k, v in eager.items() if k != "blocks"}
+    assert list(lazy["blocks"]) == list(eager["blocks"])
+    assert lazy["blocks"][BlockKey("problem", "p0")] == eager["blocks"][BlockKey("problem", "p0")]
+    assert lazy["blocks"].decoded_count == 1
+    assert dict(lazy["blocks"].items()) == eager["blocks"]
+    assert lazy["blocks"] == eager["blocks"]
+    assert BlockKey("problem", "nope") not in lazy["blocks"]
+    with pytest.raises(KeyError):
+        lazy["blocks"][BlockKey("problem", "nope")]
+
+
+@pytest.mark.parametrize("key_first", [True, False], ids=["scanned", "fallback"])
+def test_the_outline_is_the_same_and_decodes_only_parents(key_first):
+    eager, lazy = _both(_document(key_first=key_first))
+    roots = [BlockKey("course", "course")]
+    for derive in (parents_map, anchored_blocks, parents_with_path_to_root, orphans):
+        assert derive(lazy) == derive(eager), derive.__name__
+    assert descendants(lazy, roots, None) == descendants(eager, roots, None)
+    assert preorder(lazy, roots, 1) == preorder(eager, roots, 1)
+    # only the children arrays are decoded (c1's and h0's look-alike bytes are checked and skipped): no block
+    assert lazy["blocks"].decoded_count == 0
+
+
+def test_a_pickled_stored_structure_is_a_plain_one():
+    _eager, lazy = _both(_document())
+    copied = pickle.loads(pickle.dumps(lazy, 4))
+    assert type(copied["blocks"]) is dict and copied["blocks"] == lazy["blocks"]
+
+
+@needs_db
+def test_a_cold_get_item_decodes_the_block_and_the_parents_only(store):
+    tree = build_tree()
+    course_key = CourseKey.from_string(str(tree.course_key)).for_branch("published-branch")
+    shared = store.backend.get_shared_structure(tree.published_id, course_context=course_key)
+    leaf = next(k for k in shared["blocks"] if k not in parents_map_of(shared) and k != shared["root"])
+    new_request()
+    store.backend.structure_cache.clear_local()
+    block = store.get_item(course_key.make_usage_key(leaf.type, leaf.id))
+    assert block.location.block_id == leaf.id
+    assert block.start is not None  # inherited: read from the ancestors
+    blocks = store.backend.get_shared_structure(tree.published_id, course_context=course_key)["blocks"]
+    assert blocks is not shared["blocks"]  # decoded anew: the cold read
+    ancestors, key = 0, leaf
+    while (key := parents_of(shared).get(key)) is not None:
+        ancestors += 1
+    # the leaf and its ancestors (inherited settings), nothing else
+    assert blocks.decoded_count == ancestors + 1 < len(blocks)
+
+
+@needs_db
+def test_get_items_by_category_decodes_only_that_category_and_the_parents(store):
+    tree = build_tree()
+    course_key = CourseKey.from_string(str(tree.course_key)).for_branch("published-branch")
+    shared = store.backend.get_shared_structure(tree.published_id, course_context=course_key)
+    parents = len(parents_map_of(shared))
+    problems = [k for k in shared["blocks"] if k.type == "problem"]
+    new_request()
+    store.backend.structure_cache.clear_local()
+    found = store.get_items(course_key, qualifiers={"category": "problem"})
+    assert sorted(b.location.block_id for b in found) == sorted(k.id for k in problems)
+    blocks = store.backend.get_shared_structure(tree.published_id, course_context=course_key)["blocks"]
+    assert blocks.decoded_count <= parents + len(problems) < len(blocks)
+
+
+def parents_of(structure) -> dict:
+    return {kid: key for key, b in structure["blocks"].items() for kid in b.fields.get("children", [])}
+
+
+def parents_map_of(structure) -> dict:
+    """Blocks listing children (a block is a parent here if it holds any)."""
+    return {k: b for k, b in structure["blocks"].items() if b.fields.get("children")}
