@@ -257,8 +257,9 @@ class FieldRealizer:
         self.course = course
         self.course_key = course_key
         # A video without edx_video_id gets a new random one in edxval on every parse (as in edx-platform);
-        # on re-import, reuse the id the block already has so an unchanged export stays unchanged.
-        self.known_video_ids = known_video_ids or {}
+        # on re-import, reuse the id the block already has so an unchanged export stays unchanged, and
+        # within one import, the id its first parse got (see _parse_with_class).
+        self.known_video_ids = dict(known_video_ids or {})
         self.runtime = ImportRuntime(course, course_key)
         self.warnings: list[FieldWarning] = []
         # Blocks whose class refused their OLX, kept as ``error`` blocks: original key -> error key.
@@ -326,10 +327,14 @@ class FieldRealizer:
         self, cls: type[XBlock], node: OlxNode, policy: dict[str, Any]
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         element = copy.deepcopy(node.element)
+        new_video_id = False  # edxval will make up this video's id
         if node.key.type == "video":  # VideoBlock.parse_xml makes its own ids from url_name
             element.set("url_name", node.key.id)
-            if not element.get("edx_video_id", "").strip() and node.key in self.known_video_ids:
-                element.set("edx_video_id", self.known_video_ids[node.key])
+            if not element.get("edx_video_id", "").strip():
+                if node.key in self.known_video_ids:
+                    element.set("edx_video_id", self.known_video_ids[node.key])
+                else:
+                    new_video_id = True
         # A value no rule fits is kept as written and reported, before the class sees it: some classes
         # (ProblemBlock, VideoBlock) raise on it, which would cost the whole block.
         kept: dict[str, Any] = {}
@@ -360,6 +365,10 @@ class FieldRealizer:
         self.runtime.use(node, policy)
         usage = self.course_key.make_usage_key(node.key.type, node.key.id)
         block = cls.parse_xml(element, self.runtime, ScopeIds(None, node.key.type, usage, usage))
+        if new_video_id and block.edx_video_id:
+            # A video read twice in one import (published and under drafts/) is one video: its second
+            # parse keeps the id edxval made up for the first, or an unchanged draft would differ.
+            self.known_video_ids[node.key] = block.edx_video_id
         # Some classes (VideoBlock) do not apply the policy themselves; applying it again is harmless.
         for name, value in policy.items():
             field = block.fields.get(name)
