@@ -279,6 +279,10 @@ class FieldRealizer:
         policy = dict(self.course.policy_for(node.key))
         if node.key.type == "course" and self.course.grading_policy is not None:
             policy["grading_policy"] = self.course.grading_policy  # the file wins, as in edx-platform
+        if node.unloadable is not None:  # edx-platform's import makes it an ErrorBlock when loading it fails
+            name = f"{node.key.type}/{node.key.id}"
+            return self._error_block(node, error_msg=f"{name} cannot be loaded: {node.unloadable}",
+                                     reason=node.unloadable)
         try:
             if not node.is_container and is_known_block_type(node.key.type) and not issubclass(cls, GenericBlock):
                 settings, content = self._parse_with_class(cls, node, policy)
@@ -292,7 +296,10 @@ class FieldRealizer:
                     f"{node.key.type}/{node.key.id} cannot be parsed by {cls.__name__}: {exc}",
                     **_where(node, self.course),
                 ) from exc
-            return self._error_block(cls, node, exc)
+            return self._error_block(
+                node, error_msg=f"{node.key.type}/{node.key.id} cannot be parsed by {cls.__name__}: {exc}",
+                reason=f"{cls.__name__} refuses it: {type(exc).__name__}: {exc}",
+            )
         if node.key.type == "course" and self.course.wiki_slug:
             content["wiki_slug"] = self.course.wiki_slug
         title = settings.get("display_name")
@@ -306,22 +313,21 @@ class FieldRealizer:
             olx=None if node.is_container else self._leaf_olx(node),
         )
 
-    def _error_block(self, cls: type[XBlock], node: OlxNode, exc: Exception) -> BlockData:
+    def _error_block(self, node: OlxNode, *, error_msg: str, reason: str) -> BlockData:
         """
-        A leaf its class refuses, as edx-platform's import keeps it: an ``error`` block holding the OLX and the failure.
+        A leaf that cannot be loaded, as edx-platform's import keeps it: an ``error`` block holding the OLX and why.
 
         It keeps the block id (the read side serves a block it cannot build the
         same way), so one bad block does not abort a course edx-platform imports.
+        ``error_msg`` (after the file) is the block's, ``reason`` the warning's.
         """
         where = _where(node, self.course)
         key = BlockKey("error", node.key.id)
         self.renamed[node.key] = key
         olx = self._leaf_olx(node)
-        message = f"{where['file']}: {node.key.type}/{node.key.id} cannot be parsed by {cls.__name__}: {exc}"
-        self.warnings.append(FieldWarning(where["file"], where["line"], node.key, "*", None,
-                                          f"{cls.__name__} refuses it: {type(exc).__name__}: {exc}"))
-        return BlockData(key=key, title="", settings={}, content={"contents": olx, "error_msg": message},
-                         olx=olx)
+        self.warnings.append(FieldWarning(where["file"], where["line"], node.key, "*", None, reason))
+        return BlockData(key=key, title="", settings={},
+                         content={"contents": olx, "error_msg": f"{where['file']}: {error_msg}"}, olx=olx)
 
     def _parse_with_class(
         self, cls: type[XBlock], node: OlxNode, policy: dict[str, Any]
