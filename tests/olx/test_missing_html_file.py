@@ -12,10 +12,11 @@ import pytest
 from opaque_keys.edx.keys import CourseKey
 
 from lc_modulestore.api import OlxError
+from lc_modulestore.exporting.api import export_olx
 from lc_modulestore.importing.olx.api import import_olx
 from shim import api as shim_api
 from tests.demo_course import compile_both_branches
-from tests.olx.helpers import course, entity_children, fields, row_counts
+from tests.olx.helpers import course, entity_children, fields, row_counts, version
 from tests.shim.fixtures import new_request
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +101,30 @@ def test_a_missing_file_outside_the_export_is_still_refused(tmp_path, now, filen
         import_olx(_course(tmp_path, pointer_filename=filename), KEY, publish=True, created=now)
     assert "html/h_missing.xml" in str(caught.value)
     assert row_counts() == before
+
+
+def test_error_blocks_export_as_their_olx_and_reimport_unchanged(tmp_path, now):
+    """lc_export_olx wrote ``<error url_name=…/>`` pointing at the leaf's ``<html>`` OLX, which did not re-import."""
+    source = tmp_path / "source"
+    source.mkdir()
+    import_olx(_course(source), KEY, publish=True, created=now)
+    export_olx(KEY, tmp_path / "export", branch="published")
+    assert '<html url_name="h_missing"/>' in (tmp_path / "export" / "vertical" / "v.xml").read_text()
+    assert (tmp_path / "export" / "html" / "h_missing.xml").read_text().startswith('<html filename="gone"')
+
+    # The inline error block now comes from html/inline.xml: its error_msg names that file, once.
+    lc = course(KEY)
+    pointer_version = version(lc, "error", "h_missing").pk
+    first = import_olx(tmp_path / "export", KEY, publish=True, created=now)
+    assert (first.created, first.updated, first.deleted) == (0, 1, 0)
+    assert version(lc, "error", "h_missing").pk == pointer_version
+    assert fields(lc, "error", "inline").content["error_msg"].startswith("html/inline.xml: html/inline cannot be")
+    before = row_counts()
+    again = import_olx(tmp_path / "export", KEY, publish=True, created=now)
+    assert (again.created, again.updated, again.deleted, again.published) == (0, 0, 0, False)
+    assert row_counts() == before
+    assert len(again.warnings) == 2 and "html/h_missing kept as an error block" in again.warnings[0]
+
+    import_olx(tmp_path / "export", "course-v1:Miss+M2+run", publish=True, created=now)
+    assert entity_children(course("course-v1:Miss+M2+run"), "vertical", "v", published=True) == [
+        ("html", "ok"), ("error", "h_missing"), ("error", "inline")]
