@@ -146,7 +146,31 @@ def _read_blocks(course: LearningCoreCourse, *, published: bool) -> dict[BlockKe
         key = keys[entity_id]
         blocks[key] = _Block(key, dict(data.settings), dict(data.content),
                              [BlockKey(*child) for child in data.children], olx.get(version_id), version_id)
-    return blocks
+    return _as_written(blocks)
+
+
+def _as_written(blocks: dict[BlockKey, _Block]) -> dict[BlockKey, _Block]:
+    """
+    Error blocks under the type their OLX was written as, so the export re-imports (and the import tries again).
+
+    The importer keeps a leaf it cannot load as ``error/<id>`` holding the leaf's own OLX (``<html …>``);
+    written as ``error/<id>.xml`` behind an ``<error>`` pointer it would not read back. edx-platform's
+    ErrorBlock exports its original XML the same way.
+    """
+    renamed: dict[BlockKey, BlockKey] = {}
+    for key, block in blocks.items():
+        if key.type == "error" and block.olx:
+            original = BlockKey(etree.fromstring(block.olx).tag, key.id)
+            if original not in blocks:
+                renamed[key] = original
+    if not renamed:
+        return blocks
+    result: dict[BlockKey, _Block] = {}
+    for key, block in blocks.items():
+        block.key = renamed.get(key, key)
+        block.children = [renamed.get(child, child) for child in block.children]
+        result[block.key] = block
+    return result
 
 
 def _to_json(block_type: str, name: str, value: Any) -> Any:

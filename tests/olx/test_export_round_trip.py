@@ -3,7 +3,7 @@
 
 The compiled structures and definitions of both courses are compared with block ids equal, ignoring
 edit_info, ids/versions and the course key inside fields. Re-importing an export into the course it
-came from changes nothing: no new publish log, no new versions.
+came from changes nothing (tests/olx/test_reimport_unchanged.py).
 """
 from __future__ import annotations
 
@@ -12,21 +12,18 @@ import tarfile
 
 import pytest
 from django.core.management import CommandError, call_command
-from openedx_content.models_api import PublishableEntityVersion, PublishLog
 
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, decode_definition, decode_structure
 from lc_modulestore.exporting.api import export_olx
 from lc_modulestore.importing.olx.api import import_olx
 from lc_modulestore.models_api import CompiledDefinition, CourseIndex
 from tests.demo_course import compile_both_branches, demo_course_dir
-from tests.olx.helpers import FIXTURES
+from tests.olx.helpers import FIXTURE_COURSES, FIXTURES
 
 pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
 LATER = NOW + datetime.timedelta(days=1)
-SOURCES = {"full": "course-v1:Full+F1+2026", "era2013": "course-v1:Era+X13+2013_Spring",
-           "era2014": "course-v1:Era+X14+2014_T1", "era2017": "course-v1:Era+X17+2017_T2",
-           "era2021": "course-v1:Era+X21+2021"}
+SOURCES = FIXTURE_COURSES
 _IGNORED = {"edit_info", "definition", "_id", "previous_version", "original_version", "root", "schema_version"}
 
 
@@ -127,18 +124,6 @@ def test_archive_round_trip_with_assets(tmp_path):
     assert "course/policies/assets.json" in names
     assert any(name.startswith("course/static/") for name in names)
     _assert_same(SOURCES["era2021"], fresh, source_branch=PUBLISHED_BRANCH)
-
-
-@pytest.mark.parametrize("fixture", ["full", "era2013", "era2014", "era2017"])
-def test_reimport_into_same_course_changes_nothing(tmp_path, fixture):
-    key = SOURCES[fixture]
-    import_olx(FIXTURES / fixture, key, publish=True, created=NOW)
-    export_olx(key, tmp_path / "export", branch="published")
-    logs, versions = PublishLog.objects.count(), PublishableEntityVersion.objects.count()
-    result = import_olx(tmp_path / "export", key, publish=True, created=LATER)
-    assert not result.published
-    assert (PublishLog.objects.count(), PublishableEntityVersion.objects.count()) == (logs, versions)
-    assert result.updated == 0 and result.created == 0 and result.deleted == 0 and result.assets_changed == 0
 
 
 def test_command_refuses_non_empty_directory_and_unknown_course(tmp_path):

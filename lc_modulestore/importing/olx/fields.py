@@ -257,8 +257,9 @@ class FieldRealizer:
         self.course = course
         self.course_key = course_key
         # A video without edx_video_id gets a new random one in edxval on every parse (as in edx-platform);
-        # on re-import, reuse the id the block already has so an unchanged export stays unchanged.
-        self.known_video_ids = known_video_ids or {}
+        # on re-import, reuse the id the block already has so an unchanged export stays unchanged, and
+        # within one import, the id its first parse got (see _parse_with_class).
+        self.known_video_ids = dict(known_video_ids or {})
         self.runtime = ImportRuntime(course, course_key)
         self.warnings: list[FieldWarning] = []
         # Blocks whose class refused their OLX, kept as ``error`` blocks: original key -> error key.
@@ -278,6 +279,10 @@ class FieldRealizer:
         policy = dict(self.course.policy_for(node.key))
         if node.key.type == "course" and self.course.grading_policy is not None:
             policy["grading_policy"] = self.course.grading_policy  # the file wins, as in edx-platform
+        if node.unloadable is not None:  # edx-platform's import makes it an ErrorBlock when loading it fails
+            name = f"{node.key.type}/{node.key.id}"
+            return self._error_block(node, error_msg=f"{name} cannot be loaded: {node.unloadable}",
+                                     reason=node.unloadable)
         try:
             if not node.is_container and is_known_block_type(node.key.type) and not issubclass(cls, GenericBlock):
                 settings, content = self._parse_with_class(cls, node, policy)
@@ -291,7 +296,10 @@ class FieldRealizer:
                     f"{node.key.type}/{node.key.id} cannot be parsed by {cls.__name__}: {exc}",
                     **_where(node, self.course),
                 ) from exc
-            return self._error_block(cls, node, exc)
+            return self._error_block(
+                node, error_msg=f"{node.key.type}/{node.key.id} cannot be parsed by {cls.__name__}: {exc}",
+                reason=f"{cls.__name__} refuses it: {type(exc).__name__}: {exc}",
+            )
         if node.key.type == "course" and self.course.wiki_slug:
             content["wiki_slug"] = self.course.wiki_slug
         title = settings.get("display_name")
@@ -305,31 +313,34 @@ class FieldRealizer:
             olx=None if node.is_container else self._leaf_olx(node),
         )
 
-    def _error_block(self, cls: type[XBlock], node: OlxNode, exc: Exception) -> BlockData:
+    def _error_block(self, node: OlxNode, *, error_msg: str, reason: str) -> BlockData:
         """
-        A leaf its class refuses, as edx-platform's import keeps it: an ``error`` block holding the OLX and the failure.
+        A leaf that cannot be loaded, as edx-platform's import keeps it: an ``error`` block holding the OLX and why.
 
         It keeps the block id (the read side serves a block it cannot build the
         same way), so one bad block does not abort a course edx-platform imports.
+        ``error_msg`` (after the file) is the block's, ``reason`` the warning's.
         """
         where = _where(node, self.course)
         key = BlockKey("error", node.key.id)
         self.renamed[node.key] = key
         olx = self._leaf_olx(node)
-        message = f"{where['file']}: {node.key.type}/{node.key.id} cannot be parsed by {cls.__name__}: {exc}"
-        self.warnings.append(FieldWarning(where["file"], where["line"], node.key, "*", None,
-                                          f"{cls.__name__} refuses it: {type(exc).__name__}: {exc}"))
-        return BlockData(key=key, title="", settings={}, content={"contents": olx, "error_msg": message},
-                         olx=olx)
+        self.warnings.append(FieldWarning(where["file"], where["line"], node.key, "*", None, reason))
+        return BlockData(key=key, title="", settings={},
+                         content={"contents": olx, "error_msg": f"{where['file']}: {error_msg}"}, olx=olx)
 
     def _parse_with_class(
         self, cls: type[XBlock], node: OlxNode, policy: dict[str, Any]
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         element = copy.deepcopy(node.element)
+        new_video_id = False  # edxval will make up this video's id
         if node.key.type == "video":  # VideoBlock.parse_xml makes its own ids from url_name
             element.set("url_name", node.key.id)
-            if not element.get("edx_video_id", "").strip() and node.key in self.known_video_ids:
-                element.set("edx_video_id", self.known_video_ids[node.key])
+            if not element.get("edx_video_id", "").strip():
+                if node.key in self.known_video_ids:
+                    element.set("edx_video_id", self.known_video_ids[node.key])
+                else:
+                    new_video_id = True
         # A value no rule fits is kept as written and reported, before the class sees it: some classes
         # (ProblemBlock, VideoBlock) raise on it, which would cost the whole block.
         kept: dict[str, Any] = {}
@@ -360,6 +371,10 @@ class FieldRealizer:
         self.runtime.use(node, policy)
         usage = self.course_key.make_usage_key(node.key.type, node.key.id)
         block = cls.parse_xml(element, self.runtime, ScopeIds(None, node.key.type, usage, usage))
+        if new_video_id and block.edx_video_id:
+            # A video read twice in one import (published and under drafts/) is one video: its second
+            # parse keeps the id edxval made up for the first, or an unchanged draft would differ.
+            self.known_video_ids[node.key] = block.edx_video_id
         # Some classes (VideoBlock) do not apply the policy themselves; applying it again is harmless.
         for name, value in policy.items():
             field = block.fields.get(name)

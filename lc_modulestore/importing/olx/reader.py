@@ -66,6 +66,9 @@ class OlxNode:
     children: list[OlxNode] = field(default_factory=list)
     is_container: bool = False
     html_file: Path | None = None  # html blocks: the ``filename`` pointer's resolved .html file
+    # Why the block cannot be loaded although its OLX is well-formed (an html ``filename`` naming a file the
+    # export lacks): it is kept as an error block, as edx-platform's import keeps a block that fails to load.
+    unloadable: str | None = None
 
     def walk(self) -> Iterator[OlxNode]:
         """This node and its descendants, children before parents (save order)."""
@@ -273,6 +276,9 @@ class _TreeReader:
         self.named_at[key] = named_at
         if tag == "html" and element.get("filename"):
             node.html_file = self._html_file(element.get("filename"), file, line)
+            if node.html_file is None:
+                name = element.get("filename").replace(":", "/")
+                node.unloadable = f"filename={element.get('filename')!r} names html/{name}.html, which does not exist"
         child_elements = _block_children(element)
         if child_elements is not None:
             node.is_container = True
@@ -305,7 +311,13 @@ class _TreeReader:
             **self.where(file, line),
         )
 
-    def _html_file(self, filename: str, file: Path, line: int | None) -> Path:
+    def _html_file(self, filename: str, file: Path, line: int | None) -> Path | None:
+        """
+        The .html file an html block's ``filename`` names, or None when the export does not have it.
+
+        A name that leaves the export is refused (:class:`OlxError`, ADR 0023) before any file is looked at:
+        hostile input is an error, a missing file only the block's.
+        """
         name = filename.replace(":", "/")
         for base in self.search_dirs:
             for parts in (("html", f"{name}.html"), ("html", name), (name,)):
@@ -315,9 +327,7 @@ class _TreeReader:
                 if candidate.is_file():
                     self.root.read_text(candidate)  # bad UTF-8 names the .html file, not its pointer
                     return candidate
-        raise OlxError(
-            f"<html filename={filename!r}> points to html/{name}.html, which does not exist", **self.where(file, line)
-        )
+        return None
 
 
 def _copy_element(element: etree._Element) -> etree._Element:
