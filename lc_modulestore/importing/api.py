@@ -1,5 +1,6 @@
 """Public API of the importing room: OLX import, migration from split in MongoDB, synthetic courses."""
 from lc_modulestore.importing.mongo.api import MongoCourseError, MongoMigrationResult, migrate_course_from_mongo
+from lc_modulestore.importing.mongo.contentstore import GridFSFile, gridfs_course_files
 from lc_modulestore.importing.olx.api import (
     ImportResult,
     OlxCourse,
@@ -18,6 +19,7 @@ from lc_modulestore.importing.synthetic import (
 
 __all__ = [
     "COURSE_ROOT",
+    "GridFSFile",
     "ImportResult",
     "MongoCourseError",
     "MongoMigrationResult",
@@ -25,6 +27,7 @@ __all__ = [
     "Progress",
     "build_synthetic_course",
     "generate_course_blocks",
+    "gridfs_course_files",
     "import_olx",
     "migrate_course_from_mongo",
     "open_course_dir",

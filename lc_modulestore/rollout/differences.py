@@ -14,14 +14,17 @@ Rules:
   presence checks (course, branch, block, asset) say in words which side
   has it;
 * asset metadata is compared per asset and per attribute
-  (:func:`asset_differences`), never as one list;
+  (:func:`asset_differences`), never as one list; asset *files* (the bytes
+  in Mongo's GridFS contentstore and in Learning Core's media) per asset key,
+  by length, md5 and content type (:func:`asset_file_differences`);
 * values are ``repr``-ed; in lists they are shortened to :data:`LIST_LIMIT`
   characters with the full length named, and shown whole on detail pages
   (:func:`whole`).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from shim.api import Difference, normalize
@@ -29,7 +32,7 @@ from shim.api import Difference, normalize
 LIST_LIMIT = 120  # characters of a value in a list (admin columns, lc_shadow_report)
 TEXT_LIMIT = 300  # characters of a value in lc_verify's output and VerifyRun.summary
 STORED_LIMIT = 200_000  # characters of a value stored on a ShadowMismatch row (the detail page shows it whole)
-_PRESENCE = ("(course)", "(branch ", "(block on ", "(block)", "(asset)")
+_PRESENCE = ("(course)", "(branch ", "(block on ", "(block)", "(asset)", "(asset file)")
 
 
 def whole(value: Any) -> str:
@@ -45,7 +48,7 @@ def shorten(text: str, limit: int = LIST_LIMIT) -> str:
 
 
 def is_presence(field: str) -> bool:
-    """Whether the difference says something exists on one side only (course, branch, block, asset)."""
+    """Whether the difference says something exists on one side only (course, branch, block, asset, asset file)."""
     return field.startswith(_PRESENCE)
 
 
@@ -96,11 +99,45 @@ def asset_differences(course_key: str, what: str, mongo: Any, learning_core: Any
     return diffs
 
 
+@dataclass(frozen=True)
+class AssetFile:
+    """What is compared of one asset's file on one side: how many bytes, their md5, and the content type."""
+
+    length: int
+    md5: str
+    content_type: str = ""
+
+
+def asset_file_differences(mongo: Mapping[str, AssetFile], learning_core: Mapping[str, AssetFile]) -> list[Difference]:
+    """
+    Asset files compared per asset key (``asset-v1:…+type@asset+block@images_logo.png``), one difference a fault.
+
+    A file on one side only is an ``(asset file)`` presence difference; then
+    ``file length`` and ``file md5`` (a changed byte of the same length shows
+    as md5 alone); ``file content type`` only when both sides record one.
+    """
+    diffs = []
+    for asset_key in sorted(set(mongo) | set(learning_core)):
+        if asset_key not in mongo or asset_key not in learning_core:
+            diffs.append(Difference(asset_key, "(asset file)", asset_key in mongo, asset_key in learning_core))
+            continue
+        a, b = mongo[asset_key], learning_core[asset_key]
+        if a.length != b.length:
+            diffs.append(Difference(asset_key, "file length", a.length, b.length))
+        if a.md5 != b.md5:
+            diffs.append(Difference(asset_key, "file md5", a.md5, b.md5))
+        if a.content_type and b.content_type and a.content_type != b.content_type:
+            diffs.append(Difference(asset_key, "file content type", a.content_type, b.content_type))
+    return diffs
+
+
 __all__ = [
     "LIST_LIMIT",
     "STORED_LIMIT",
     "TEXT_LIMIT",
+    "AssetFile",
     "asset_differences",
+    "asset_file_differences",
     "describe",
     "is_presence",
     "presence_text",

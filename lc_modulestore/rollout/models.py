@@ -124,9 +124,13 @@ class VerifyRun(models.Model):
     diff_count = models.PositiveIntegerField(default=0, help_text="How many differences the comparison found.")
     summary = models.TextField(blank=True, help_text="Human-readable outcome: what differed, or what was compared.")
     blocks_compared = models.PositiveIntegerField(default=0, help_text="Blocks compared over every branch.")
+    assets_compared = models.PositiveIntegerField(
+        default=0, help_text="Asset files found on both sides and compared by length, md5 and content type.",
+    )
     mongo_location = models.JSONField(
         default=dict, blank=True,
-        help_text="Where Mongo was read: uri (no password), db, collection, separator. The gate re-reads it.",
+        help_text="Where Mongo was read: uri (no password), db, collection, separator (the gate re-reads it), and "
+                  "contentstore: the GridFS db and bucket asset files were read from (null: not compared).",
     )
     heads = models.JSONField(
         default=dict, blank=True,

@@ -13,25 +13,46 @@ is compared is what learners would get:
 * each block's parent and the course's orphans;
 * edit-info-derived flags: ``has_changes`` and ``has_published_version`` (when
   both branches exist);
-* asset metadata (everything but edit-info versions and dates).
+* asset metadata (everything but edit-info versions and dates);
+* asset files: every asset of the course in Mongo's contentstore (GridFS,
+  ``<bucket>.files`` / ``.chunks``, as edx-platform's ``MongoContentStore``
+  keeps them) against the files Learning Core stores for it (``CourseAsset``
+  rows and their Media), by asset key, length, md5 and content type. Both
+  sides' md5 and length are computed from the bytes, chunk by chunk (a GridFS
+  file whose chunks contradict its recorded length or md5 is a problem of its
+  own). A database without ``<bucket>.files`` has no contentstore: that fails
+  the verify when Learning Core holds asset files, and is noted otherwise (a
+  course without assets on either side passes). Thumbnails are not compared
+  (Studio renders them; Learning Core keeps none).
 
 Ignored, because they legitimately differ: structure and definition ids,
 edit_info versions and dates, branch/version inside keys.
 
 It sits in the rollout room, above the shim: it reads both copies through
-``shim.api`` and never imports the compiler.
+``shim.api`` and never imports the compiler (asset keys are made with
+opaque_keys as edx-platform's ``StaticContent.compute_location`` makes them,
+not with the compiler's helper, so a naming fault there cannot hide here).
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
+from opaque_keys.edx.locator import AssetLocator
 
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, parse_course_key
-from lc_modulestore.rollout.differences import asset_differences, render_differences
+from lc_modulestore.importing.api import gridfs_course_files
+from lc_modulestore.models_api import CourseAsset
+from lc_modulestore.rollout.differences import (
+    AssetFile,
+    asset_differences,
+    asset_file_differences,
+    render_differences,
+)
 from lc_modulestore.rollout.heads import LEARNING_CORE, MONGO, index_heads
 from lc_modulestore.rollout.models import VerifyRun
 from lc_modulestore.rollout.mongo_location import MongoLocation, mongo_location
@@ -63,6 +84,10 @@ class VerifyReport:
     problems: list[str] = field(default_factory=list)
     location: MongoLocation | None = None
     heads: dict[str, dict[str, str]] = field(default_factory=dict)  # {"mongo": {branch: id}, "learning_core": …}
+    assets_compared: int = 0  # asset files on both sides, compared by length, md5 and content type
+    # Where Mongo's asset files were read ({"db": …, "bucket": …}), None when they were not compared.
+    contentstore: dict[str, str] | None = None
+    assets_note: str = ""  # why asset files were not compared, or that there were none anywhere
 
     @property
     def passed(self) -> bool:
@@ -80,6 +105,12 @@ class VerifyReport:
                  f"{len(self.differences)}{'+' if self.truncated else ''} difference(s)"]
         if self.location is not None:
             lines.append(f"  Mongo read at {self.location}")
+        if self.contentstore is not None:
+            where = f"{self.contentstore['db']}.{self.contentstore['bucket']}.files"
+            lines.append(f"  Asset files: {self.assets_compared} compared, Mongo's from GridFS {where}"
+                         + (f" ({self.assets_note})" if self.assets_note else ""))
+        else:
+            lines.append(f"  Asset files: not compared ({self.assets_note or 'no contentstore given'})")
         for side, name in ((MONGO, "Mongo"), (LEARNING_CORE, "Learning Core")):
             heads = self.heads.get(side) or {}
             lines.append(f"  {name} heads: " + (", ".join(f"{b} {h}" for b, h in heads.items()) or "none"))
@@ -102,6 +133,9 @@ def verify_course(
     max_differences: int = 1000,
     record: bool = True,
     progress: Callable[..., Any] | None = None,
+    gridfs_bucket: str | None = "fs",
+    contentstore_db: str | None = None,
+    contentstore: Any = None,
 ) -> VerifyReport:
     """
     Compare ``course_key`` as Mongo and Learning Core serve it; record a :class:`VerifyRun` unless ``record=False``.
@@ -116,6 +150,14 @@ def verify_course(
     tqdm-like factory (``progress(total=, desc=, unit=)``), gets one tick per
     block compared. A course found
     on neither side, or a comparison of 0 blocks, fails: it proves nothing.
+
+    Asset files are read from edx-platform's contentstore: the GridFS
+    ``gridfs_bucket`` in the Mongo store's database, or in ``contentstore_db``
+    on the same server (``CONTENTSTORE['DOC_STORE_CONFIG']['db']`` when it is
+    not split's), or in ``contentstore`` (a ready ``Database``; tests). A
+    ``gridfs_bucket`` of None or ``""`` leaves asset files out (the summary
+    says so), as ``lc_migrate_from_mongo --gridfs-bucket ''`` leaves them out
+    of a migration.
     """
 
     key = parse_course_key(course_key)
@@ -128,24 +170,44 @@ def verify_course(
         lc_store = lc_store if lc_store is not None else create_modulestore(strip_keys=True)
         mongo_store = mongo_store if mongo_store is not None else create_mongo_modulestore(
             strip_keys=True, backend_options={**location.backend_options(), **(mongo_backend_options or {})})
-        _Comparison(key, mongo_store, lc_store, report, max_differences, progress).run(branches)
+        if contentstore is None and gridfs_bucket:
+            contentstore = _contentstore_database(mongo_store, contentstore_db)
+        comparison = _Comparison(key, mongo_store, lc_store, report, max_differences, progress)
+        comparison.run(branches, contentstore=contentstore if gridfs_bucket else None, bucket=gridfs_bucket or "")
     except Exception as exc:
         if run is not None:
-            run.finished, run.passed = timezone.now(), False
-            run.diff_count = report.failure_count
-            run.blocks_compared, run.heads = report.blocks_compared, report.heads
-            run.summary = f"verify of {key} crashed: {type(exc).__name__}: {exc}"
-            run.save()
+            _record(run, report, passed=False, summary=f"verify of {key} crashed: {type(exc).__name__}: {exc}")
         raise
     if run is not None:
-        run.finished = timezone.now()
-        run.passed = report.passed
-        run.diff_count = report.failure_count
-        run.blocks_compared, run.heads = report.blocks_compared, report.heads
-        run.summary = report.summary()
-        run.save()
+        _record(run, report, passed=report.passed, summary=report.summary())
     log.info("verify %s: %s", key, "passed" if report.passed else f"{report.failure_count} problem(s)")
     return report
+
+
+def _record(run: VerifyRun, report: VerifyReport, *, passed: bool, summary: str) -> None:
+    """Finish ``run``: outcome, counts, heads, and where Mongo's split collections and asset files were read."""
+    run.finished, run.passed, run.summary = timezone.now(), passed, summary
+    run.diff_count = report.failure_count
+    run.blocks_compared, run.assets_compared, run.heads = report.blocks_compared, report.assets_compared, report.heads
+    run.mongo_location = {**(run.mongo_location or {}), "contentstore": report.contentstore}
+    run.save()
+
+
+def _contentstore_database(mongo_store: Any, db_name: str | None) -> Any:
+    """
+    The database holding edx-platform's GridFS contentstore: the Mongo store's own, or ``db_name`` beside it.
+
+    The store's backend (:class:`shim.backends.mongo.MongoBackend`) already
+    holds a client on the configured server; edx-platform's ``CONTENTSTORE``
+    normally shares it and usually its database too.
+    """
+    database = getattr(getattr(mongo_store, "backend", None), "database", None)
+    if database is None:
+        raise ValueError(f"cannot tell which MongoDB database {mongo_store!r} reads, so not where its contentstore "
+                         "is; pass contentstore= (a Database), or gridfs_bucket=None to leave asset files out")
+    if db_name and db_name != database.name:
+        return database.client.get_database(db_name, codec_options=database.codec_options)
+    return database
 
 
 def _outcome(call, *args: Any) -> Any:
@@ -173,12 +235,16 @@ class _Comparison:
             del self.report.differences[self.limit:]
             raise _Full
 
-    def run(self, branches: tuple[str, ...]) -> None:
+    def run(self, branches: tuple[str, ...], *, contentstore: Any = None, bucket: str = "") -> None:
+        """Compare the course index, each branch present on both sides, then the asset files (in ``contentstore``)."""
         where = str(self.key)
         mongo_index = self.mongo.get_course_index(self.key)
         lc_index = self.lc.get_course_index(self.key)
         self.report.heads = {MONGO: index_heads(mongo_index, branches), LEARNING_CORE: index_heads(lc_index, branches),
                              "branches": list(branches)}
+        # Until the asset files are reached, say why they were not compared.
+        self.report.assets_note = ("no GridFS bucket given" if contentstore is None
+                                   else "the course is not on both sides")
         try:
             if mongo_index is None and lc_index is None:
                 self.report.problems.append(f"{where} is in neither Mongo (at {self.report.location}) "
@@ -197,7 +263,11 @@ class _Comparison:
             has_both = {PUBLISHED_BRANCH, DRAFT_BRANCH} <= set(mongo_index["versions"]) & set(lc_index["versions"])
             for branch in [b for b, (m, c) in present.items() if m and c]:
                 self.branch(branch, has_both_branches=has_both)
+            if contentstore is not None:
+                self.asset_files(contentstore, bucket)
         except _Full:
+            if self.report.contentstore is None and contentstore is not None:
+                self.report.assets_note = f"stopped after {self.limit} differences"
             return
         finally:
             if self.report.blocks_compared == 0 and not self.report.problems and not self.report.differences:
@@ -231,6 +301,77 @@ class _Comparison:
             self.add(asset_differences(str(self.key), f"(assets on {branch})",
                                        _outcome(self.mongo.get_all_asset_metadata, branch_key, None),
                                        _outcome(self.lc.get_all_asset_metadata, branch_key, None)))
+
+    def asset_files(self, contentstore: Any, bucket: str) -> None:
+        """Compare the course's asset files: Mongo's GridFS contentstore against Learning Core's stored media."""
+        where = f"{contentstore.name}.{bucket}.files"
+        self.report.contentstore, self.report.assets_note = {"db": contentstore.name, "bucket": bucket}, ""
+        course = self.key.for_branch(None)
+        rows = list(CourseAsset.objects.filter(course__course_key=course, asset_type="asset", media__isnull=False)
+                    .select_related("media").order_by("path"))
+        bar = self.progress(total=len(rows), desc="verify asset files", unit="file") if self.progress else None
+        try:
+            lc_files = self.learning_core_files(course, rows, bar)
+        finally:
+            if bar is not None:
+                bar.close()
+        gridfs = gridfs_course_files(contentstore, course, bucket=bucket)
+        if gridfs is None:
+            if lc_files:
+                self.report.problems.append(
+                    f"Learning Core holds {len(lc_files)} asset file(s) of {course} but there is no GridFS "
+                    f"contentstore at {where} (no such collection) to compare them with: give lc_verify "
+                    "--contentstore-db / --gridfs-bucket where edx-platform's CONTENTSTORE keeps them, or "
+                    "--gridfs-bucket '' to leave asset files out")
+            else:
+                self.report.assets_note = "no such collection, and no asset files in Learning Core either"
+            return
+        mongo_files = {}
+        for found in gridfs:
+            asset_key = str(course.make_asset_key("asset", found.name))
+            fault = found.inconsistency()
+            if fault:
+                self.report.problems.append(f"{asset_key} in GridFS {where} (_id {found.file_id}): {fault}")
+            mongo_files[asset_key] = AssetFile(found.length, found.md5, found.content_type)
+        self.report.assets_compared = len(set(mongo_files) & set(lc_files))
+        self.add(asset_file_differences(mongo_files, lc_files))
+
+    def learning_core_files(self, course: Any, rows: list, bar: Any) -> dict[str, AssetFile]:
+        """
+        Each stored asset file by its asset key, with the length and md5 of its bytes, read in chunks.
+
+        The key is edx-platform's for the file's path (``images/a b.png`` →
+        ``…+block@images_a_b.png``, ``StaticContent.compute_location``); two
+        paths with one key, a file that cannot be read or whose size is not
+        its Media row's are problems.
+        """
+        files: dict[str, AssetFile] = {}
+        paths: dict[str, str] = {}
+        for row in rows:
+            if bar is not None:
+                bar.update(1)
+            asset_key = str(course.make_asset_key(
+                "asset", AssetLocator.clean_keeping_underscores(row.path.replace("/", "_"))))
+            if asset_key in paths:
+                self.report.problems.append(f"Learning Core assets {paths[asset_key]!r} and {row.path!r} of {course} "
+                                            f"are both {asset_key}: the LMS can serve only one")
+                continue
+            paths[asset_key] = row.path
+            digest, length = hashlib.md5(usedforsecurity=False), 0
+            try:
+                with row.media.read_file() as file:
+                    for chunk in file.chunks():
+                        digest.update(chunk)
+                        length += len(chunk)
+            except OSError as exc:
+                self.report.problems.append(f"{asset_key}: Learning Core's file for {row.path!r} "
+                                            f"({row.media.path}) cannot be read: {exc}")
+                continue
+            if length != row.media.size:
+                self.report.problems.append(f"{asset_key}: Learning Core's file for {row.path!r} holds {length} "
+                                            f"bytes, its Media row says {row.media.size}")
+            files[asset_key] = AssetFile(length, digest.hexdigest(), row.content_type)
+        return files
 
     def blocks(self, branch, locations, mongo_blocks, lc_blocks, revision, has_both_branches, bar) -> None:
         """Compare every block of one branch (fields, parent, has_changes & co.), ticking ``bar``."""

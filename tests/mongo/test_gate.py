@@ -80,7 +80,8 @@ def test_a_run_records_where_it_looked_and_the_heads_it_compared(mock_db, tmp_pa
     index = mock_db["modulestore.active_versions"].find_one({})
     mongo_heads = {b: str(v) for b, v in index["versions"].items()}
     assert run.heads["mongo"] == mongo_heads and run.heads["learning_core"] == mongo_heads  # twins: same ids
-    assert set(run.mongo_location) == {"uri", "db", "collection", "separator"}
+    assert set(run.mongo_location) == {"uri", "db", "collection", "separator", "contentstore"}
+    assert run.mongo_location["contentstore"] == {"db": "edxapp", "bucket": "fs"}  # where asset files were looked for
     assert "Mongo heads: published-branch " in run.summary
 
 

@@ -26,6 +26,7 @@ from openedx_content.models_api import (
 from lc_modulestore.api import BlockKey, CourseExistsError, CourseWriter, create_course
 from lc_modulestore.importing.api import MongoCourseError, migrate_course_from_mongo
 from lc_modulestore.models import BlockFieldData, CourseAsset, CourseBlock, CourseRoot, LearningCoreCourse
+from tests.mongo.gridfs_docs import put_asset
 from tests.mongo.split_docs import DRAFT, PUBLISHED, SplitCourseDocs, demo_course
 
 pytestmark = pytest.mark.django_db
@@ -410,40 +411,62 @@ def test_migration_over_the_wire(nx_db):
     _assert_branch_matches(course, docs, DRAFT, published=False)
 
 
-def _gridfs_put(db, course_key, filename: str, data: bytes, *, md5: str | None = None, content_type="image/png"):
-    """Store a file as edx-platform's MongoContentStore does: c4x _id, chunks in fs.chunks."""
-    import hashlib
-
-    from bson import SON
-
-    file_id = SON([("category", "asset"), ("name", filename), ("course", course_key.course), ("tag", "c4x"),
-                   ("org", course_key.org), ("revision", None)])
-    db["fs.files"].insert_one({"_id": file_id, "length": len(data), "chunkSize": 4, "contentType": content_type,
-                               "md5": md5 or hashlib.md5(data).hexdigest(), "filename": filename})
-    for n in range(0, len(data), 4):
-        db["fs.chunks"].insert_one({"files_id": file_id, "n": n // 4, "data": data[n:n + 4]})
-
-
 def test_asset_bytes_come_from_gridfs_checked_against_their_md5(mock_db):
-    from opaque_keys.edx.keys import CourseKey
-
     docs = demo_course()
     docs.insert(mock_db)
-    _gridfs_put(mock_db, CourseKey.from_string(str(docs.course_key)), "images_logo.png", b"\x89PNG fake bytes")
+    put_asset(mock_db, str(docs.course_key), "images_logo.png", b"\x89PNG fake bytes")
+    put_asset(mock_db, "course-v1:edX+DemoX+2025", "handout.pdf", b"another run's handout")  # not this course's
     result = migrate_course_from_mongo(docs.course_key, database=mock_db, publish=True, created=NOW,
                                        gridfs_bucket="fs")
     logo = CourseAsset.objects.get(path="images_logo.png")
     assert logo.media.read_file().read() == b"\x89PNG fake bytes"
-    assert (result.assets, result.assets_without_bytes) == (2, 1)  # handout.pdf is not in GridFS
+    assert (result.assets, result.assets_without_bytes) == (2, 1)  # handout.pdf is not in this run's GridFS
+
+
+def test_gridfs_files_are_found_as_edx_platform_keys_course_v1_assets(mock_db):
+    """
+    The reader looked files up by an ``_id`` dict without a run (deprecated keys): edx-platform keys a course-v1
+    asset by its key string and ``content_son`` (run included), so a real contentstore gave no bytes at all.
+    """
+    docs = demo_course()
+    docs.insert(mock_db)
+    put_asset(mock_db, str(docs.course_key), "images_logo.png", b"logo", md5_field="md5")
+    put_asset(mock_db, str(docs.course_key), "handout.pdf", b"%PDF handout")
+    result = migrate_course_from_mongo(docs.course_key, database=mock_db, publish=True, created=NOW,
+                                       gridfs_bucket="fs")
+    assert (result.assets, result.assets_without_bytes) == (2, 0)
+    assert CourseAsset.objects.get(path="handout.pdf").media.read_file().read() == b"%PDF handout"
+
+
+def test_the_contentstore_may_be_another_database_on_the_same_server(mock_db):
+    docs = demo_course()
+    docs.insert(mock_db)
+    put_asset(mock_db.client["contentstore"], str(docs.course_key), "images_logo.png", b"logo elsewhere")
+    result = migrate_course_from_mongo(docs.course_key, database=mock_db, publish=True, created=NOW,
+                                       gridfs_bucket="fs", contentstore_db="contentstore")
+    assert (result.assets, result.assets_without_bytes) == (2, 1)
+    assert CourseAsset.objects.get(path="images_logo.png").media.read_file().read() == b"logo elsewhere"
 
 
 def test_gridfs_bytes_that_do_not_match_their_md5_fail_naming_the_file(mock_db):
-    from opaque_keys.edx.keys import CourseKey
-
     docs = demo_course()
     docs.insert(mock_db)
-    _gridfs_put(mock_db, CourseKey.from_string(str(docs.course_key)), "images_logo.png", b"\x89PNG fake",
-                md5="0" * 32)
+    put_asset(mock_db, str(docs.course_key), "images_logo.png", b"\x89PNG fake", custom_md5="0" * 32)
     with pytest.raises(MongoCourseError, match="asset asset/images_logo.png in GridFS fs: the bytes do not match"):
         migrate_course_from_mongo(docs.course_key, database=mock_db, publish=True, created=NOW, gridfs_bucket="fs")
     assert not LearningCoreCourse.objects.exists()
+
+
+def test_progress_is_told_of_every_block_written_in_each_pass(mock_db):
+    """``progress`` is a plain keyword passed down to each save pass (it was a module ContextVar)."""
+    docs = demo_course()
+    docs.insert(mock_db)
+    ticks: list[int] = []
+    result = migrate_course_from_mongo(docs.course_key, database=mock_db, publish=True, created=NOW,
+                                       progress=ticks.append)
+    published = len(_entries(docs, PUBLISHED)) - len(result.skipped_orphans)
+    assert all(n > 0 for n in ticks) and sum(ticks) == published + result.blocks  # published pass, then draft
+    ticks.clear()
+    migrate_course_from_mongo(docs.course_key, database=mock_db, publish=True, created=NOW, update=True,
+                              progress=ticks.append)
+    assert sum(ticks) == result.blocks  # the published state already matches: only the draft head is walked

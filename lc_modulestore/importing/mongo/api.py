@@ -26,7 +26,6 @@ versions and no publish.
 """
 from __future__ import annotations
 
-import contextvars
 import copy
 import datetime
 from collections.abc import Callable
@@ -86,10 +85,6 @@ class MongoMigrationResult:
     assets_deleted: int = 0  # asset metadata split no longer has (update only)
 
 
-# The caller's progress callback for the blocks being written (set for one migrate_course_from_mongo call).
-_PROGRESS: contextvars.ContextVar[Callable[[int], None] | None] = contextvars.ContextVar("progress", default=None)
-
-
 def migrate_course_from_mongo(
     course_key: str,
     *,
@@ -102,6 +97,7 @@ def migrate_course_from_mongo(
     publish: bool = True,
     asset_bytes: AssetBytes | None = None,
     gridfs_bucket: str | None = None,
+    contentstore_db: str | None = None,
     created: datetime.datetime | None = None,
     created_by: int | None = None,
     update: bool = False,
@@ -121,8 +117,10 @@ def migrate_course_from_mongo(
     ``asset_bytes(asset_type, filename)`` may return ``(bytes, content_type)``
     for an asset; without it (or when it returns None) only the metadata is kept.
     ``gridfs_bucket`` (when no ``asset_bytes`` is given): read the bytes from
-    edx-platform's contentstore, GridFS in the same database, each file checked
-    against its recorded length and md5 (:func:`~.contentstore.gridfs_asset_bytes`).
+    edx-platform's contentstore, GridFS in the same database (or in
+    ``contentstore_db`` on the same server, as edx-platform's ``CONTENTSTORE``
+    may name its own), each file checked against its recorded length and md5
+    (:func:`~.contentstore.gridfs_asset_bytes`).
 
     ``created_by`` is a local user id (or None); split's user ids are not
     local users, so they are not used for Learning Core's user columns.
@@ -157,7 +155,8 @@ def migrate_course_from_mongo(
     try:
         split = read_split_course(database, key, prefix=prefix, separator=collection_separator)
         if asset_bytes is None and gridfs_bucket:
-            reader = gridfs_asset_bytes(database, key, bucket=gridfs_bucket)
+            contentstore = database.client[contentstore_db] if contentstore_db else database
+            reader = gridfs_asset_bytes(contentstore, key, bucket=gridfs_bucket)
             from_gridfs = {k: reader(*k) for k in _asset_entries(split) if k[0] == "asset"}
             asset_bytes = lambda asset_type, filename: from_gridfs.get((asset_type, filename))  # noqa: E731
     finally:
@@ -176,7 +175,6 @@ def migrate_course_from_mongo(
             if found is not None:
                 assets_with_bytes[(asset_type, filename)] = found
 
-    token = _PROGRESS.set(progress)
     try:
         with transaction.atomic():
             existing = (
@@ -185,16 +183,14 @@ def migrate_course_from_mongo(
             ) if update else None
             if existing is None:
                 _write(split, published, draft, assets, assets_with_bytes, result, publish=publish, now=now,
-                       created_by=created_by)
+                       created_by=created_by, progress=progress)
             else:
                 _update(existing, split, published, draft, assets, assets_with_bytes, result, publish=publish,
-                        now=now, created_by=created_by)
+                        now=now, created_by=created_by, progress=progress)
     except BaseException:
         # openedx-core caches ContainerType rows per class; a rollback may have removed one.
         Container.reset_cache()
         raise
-    finally:
-        _PROGRESS.reset(token)
     return result
 
 
@@ -209,6 +205,7 @@ def _write(
     publish: bool,
     now: datetime.datetime,
     created_by: int | None,
+    progress: Callable[[int], None] | None = None,
 ) -> None:
     root_title = ""
     for branch, blocks in ((split.published, published), (split.draft, draft)):
@@ -222,16 +219,17 @@ def _write(
         course.save(update_fields=["wiki_slug"])
 
     if publish and published is not None:
-        _save_blocks(course, published, now=now, created_by=created_by)
+        _save_blocks(course, published, now=now, created_by=created_by, progress=progress)
         log = publish_course(course, message=f"Migrated from split (Mongo) {split.published.structure_id}",
                              published_at=now, published_by=created_by)
         result.published, result.publish_log_id = True, log.pk
         if draft is not None:
-            stats, deleted = _save_blocks(course, draft, now=now, created_by=created_by)
+            stats, deleted = _save_blocks(course, draft, now=now, created_by=created_by, progress=progress)
             result.draft_changes = stats["created"] + stats["updated"]
             result.draft_deletes = deleted
     else:
-        _save_blocks(course, draft if draft is not None else published or [], now=now, created_by=created_by)
+        _save_blocks(course, draft if draft is not None else published or [], now=now, created_by=created_by,
+                     progress=progress)
     result.blocks = len(draft if draft is not None else published or [])
     _save_assets(course, assets, assets_with_bytes, result, now=now, created_by=created_by)
 
@@ -248,6 +246,7 @@ def _update(
     publish: bool,
     now: datetime.datetime,
     created_by: int | None,
+    progress: Callable[[int], None] | None = None,
 ) -> None:
     """
     Bring an existing course up to date with split's heads: what :func:`_write` makes, without starting over.
@@ -261,15 +260,15 @@ def _update(
     live_before = CourseWriter(course, created=now, created_by=created_by).live_blocks()
     if publish and published is not None:
         if not published_state_matches(course, published):
-            _save_blocks(course, published, now=now, created_by=created_by)
+            _save_blocks(course, published, now=now, created_by=created_by, progress=progress)
             log = publish_course(course, message=f"Updated from split (Mongo) {split.published.structure_id}",
                                  published_at=now, published_by=created_by)
             result.published, result.publish_log_id = True, log.pk
         # The draft head, or the published head again: drafts Learning Core has that split lacks are undone.
-        stats, deleted = _save_blocks(course, final, now=now, created_by=created_by)
+        stats, deleted = _save_blocks(course, final, now=now, created_by=created_by, progress=progress)
         result.draft_changes, result.draft_deletes = stats["created"] + stats["updated"], deleted
     else:
-        stats, _deleted = _save_blocks(course, final, now=now, created_by=created_by)
+        stats, _deleted = _save_blocks(course, final, now=now, created_by=created_by, progress=progress)
     result.unchanged = stats["unchanged"]
     result.deleted = len(live_before - {b.key for b in final})
     result.blocks = len(final)
@@ -334,15 +333,24 @@ def _asset_data(
 
 
 def _save_blocks(
-    course: LearningCoreCourse, blocks: list[BlockData], *, now: datetime.datetime, created_by: int | None
+    course: LearningCoreCourse,
+    blocks: list[BlockData],
+    *,
+    now: datetime.datetime,
+    created_by: int | None,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[dict[str, int], int]:
-    """Save ``blocks`` (bottom-up) as one draft change; soft-delete live blocks not among them."""
-    tick, reported = _PROGRESS.get(), 0
+    """
+    Save ``blocks`` (bottom-up) as one draft change; soft-delete live blocks not among them.
+
+    ``progress(n)`` is the caller's tick: told how many more blocks were written since the last call.
+    """
+    reported = 0
 
     def report(done: int, total: int) -> None:
         nonlocal reported
-        if tick is not None:
-            tick(done - reported)
+        if progress is not None:
+            progress(done - reported)
         reported = done
 
     synced = CourseWriter(course, created=now, created_by=created_by).sync_blocks(blocks, progress=report)

@@ -124,7 +124,8 @@ Examples:
                 t["note"] = ", ".join(f"{b} {n} blocks" for b, n in exported.blocks.items())
             self._step(f"Verifying {course_key}: Mongo twin against Learning Core (lc_verify)")
             with timed("verify") as t:
-                report = verify_course(course_key, location=location)
+                # The twin gets split's documents only; no contentstore (nx-27017 cannot even hold fs.files).
+                report = verify_course(course_key, location=location, gridfs_bucket=None)
                 t["note"] = f"{report.blocks_compared} blocks"
             self.stdout.write(f"  {report.blocks_compared} block(s) compared on {', '.join(report.branches)}: "
                               + ("agree" if report.passed else f"{report.failure_count} problem(s)"))

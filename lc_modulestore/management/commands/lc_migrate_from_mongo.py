@@ -37,6 +37,11 @@ class Command(BaseCommand):
             help="GridFS bucket of edx-platform's contentstore in the same database, read for asset bytes, each "
                  "checked against its md5 (default: fs; '' keeps asset metadata only)",
         )
+        parser.add_argument(
+            "--contentstore-db",
+            help="database of edx-platform's contentstore (CONTENTSTORE['DOC_STORE_CONFIG']['db']) on the same "
+                 "server, when it is not split's (default: --db)",
+        )
         parser.add_argument("--user", help="Username recorded as creator/publisher in Learning Core")
         parser.add_argument(
             "--update", action="store_true",
@@ -63,6 +68,7 @@ class Command(BaseCommand):
                 progress=bar.update,
                 publish=options["publish"],
                 gridfs_bucket=options["gridfs_bucket"] or None,
+                contentstore_db=options["contentstore_db"],
                 created_by=created_by,
                 update=options["update"],
             )

@@ -16,11 +16,14 @@ class Command(LcCommand):
     help = (
         "Read a course through the Mongo (split) store and the Learning Core store and compare them block by block: "
         "the blocks of each branch, their order, every settings/content/children field (inherited values too), "
-        "parents, orphans, has_changes / has_published_version and asset metadata. Structure and definition ids "
+        "parents, orphans, has_changes / has_published_version and asset metadata; then the course's asset files, "
+        "GridFS in edx-platform's contentstore against the files Learning Core stores, by length, md5 (of the "
+        "bytes, on both sides) and content type. Structure and definition ids "
         "and edit_info versions are ignored: they always differ. Prints each difference (block, field, Mongo value, "
         "Learning Core value), records a VerifyRun with where Mongo was read and the heads compared (lc_flag enable "
         "needs a passing run whose heads are still current) and exits 1 on any difference. A course found on "
-        "neither side, or 0 blocks compared, fails too. Mongo's location comes from the LC_MODULESTORE_MONGO_* "
+        "neither side, or 0 blocks compared, fails too, and so do asset files in Learning Core with no "
+        "contentstore collection to compare them with. Mongo's location comes from the LC_MODULESTORE_MONGO_* "
         "settings unless given here. A progress bar goes to stderr (-v 0 hides it).\n\n"
         "Examples:\n"
         "  manage.py lc_verify course-v1:edX+DemoX+2024 --mongo-uri mongodb://mongo:27017 --db edxapp\n"
@@ -30,6 +33,16 @@ class Command(LcCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("course_key", metavar="COURSE_KEY", help="course-v1:Org+Course+Run")
         add_location_arguments(parser)
+        parser.add_argument(
+            "--gridfs-bucket", default="fs",
+            help="GridFS bucket of edx-platform's contentstore, whose files are compared with Learning Core's "
+                 "(default: fs; '' leaves asset files out, as lc_migrate_from_mongo --gridfs-bucket '' does)",
+        )
+        parser.add_argument(
+            "--contentstore-db",
+            help="database of edx-platform's contentstore (CONTENTSTORE['DOC_STORE_CONFIG']['db']) on the same "
+                 "server, when it is not split's (default: --db)",
+        )
         parser.add_argument("--branch", choices=sorted(_BRANCHES), default="both")
         parser.add_argument("--max-diffs", type=int, default=1000, help="stop after this many differences")
         parser.add_argument("--no-record", action="store_true", help="do not record a VerifyRun (a dry look)")
@@ -44,6 +57,8 @@ class Command(LcCommand):
                 branches=_BRANCHES[options["branch"]],
                 max_differences=options["max_diffs"],
                 record=not options["no_record"],
+                gridfs_bucket=options["gridfs_bucket"] or None,
+                contentstore_db=options["contentstore_db"],
             )
         except LcModulestoreError as exc:
             raise CommandError(str(exc)) from exc
