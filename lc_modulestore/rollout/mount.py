@@ -141,9 +141,20 @@ class RoutingPersistenceBackend:
             self._lc_versions().update(str(v) for v in index.get("versions", {}).values())
         return index
 
-    def _refuse_if_learning_core(self, operation: str, course: Any) -> None:
-        if self.serves_learning_core(course):
-            raise ReadOnlyModuleStoreError(operation, _course_of(course))
+    def holds_learning_core(self, course_context: Any) -> bool:
+        """
+        Whether a write to ``course_context`` would change Learning Core content: a course it serves, or a
+        version-only key naming one of the structures it handed out in this request.
+        """
+        if self.serves_learning_core(course_context):
+            return True
+        version = getattr(course_context, "version_guid", None)
+        return _course_of(course_context) is None and version is not None and str(version) in self._lc_versions()
+
+    def refuse_if_learning_core(self, operation: str, course: Any) -> None:
+        """Raise :class:`ReadOnlyModuleStoreError` (naming ``operation`` and the course) for Learning Core content."""
+        if self.holds_learning_core(course):
+            raise ReadOnlyModuleStoreError(operation, _course_of(course) or course)
 
     # Every call reaches split's backend with the very arguments split passed (positional stay positional),
     # so a Mongo-served course sees exactly today's calls; ``_arg`` only reads the one that routes.
@@ -227,25 +238,25 @@ class RoutingPersistenceBackend:
 
     # -- writes: split's own backend, except for courses Learning Core serves -----------------------------
     def insert_structure(self, *args, **kwargs):
-        self._refuse_if_learning_core("insert_structure", _arg(args, kwargs, 1, "course_context"))
+        self.refuse_if_learning_core("insert_structure", _arg(args, kwargs, 1, "course_context"))
         return self.split_backend.insert_structure(*args, **kwargs)
 
     def insert_definition(self, *args, **kwargs):
-        self._refuse_if_learning_core("insert_definition", _arg(args, kwargs, 1, "course_context"))
+        self.refuse_if_learning_core("insert_definition", _arg(args, kwargs, 1, "course_context"))
         return self.split_backend.insert_definition(*args, **kwargs)
 
     def insert_course_index(self, *args, **kwargs):
         course = _arg(args, kwargs, 1, "course_context") or _index_course(_arg(args, kwargs, 0, "course_index"))
-        self._refuse_if_learning_core("insert_course_index", course)
+        self.refuse_if_learning_core("insert_course_index", course)
         return self.split_backend.insert_course_index(*args, **kwargs)
 
     def update_course_index(self, *args, **kwargs):
         course = _arg(args, kwargs, 2, "course_context") or _index_course(_arg(args, kwargs, 0, "course_index"))
-        self._refuse_if_learning_core("update_course_index", course)
+        self.refuse_if_learning_core("update_course_index", course)
         return self.split_backend.update_course_index(*args, **kwargs)
 
     def delete_course_index(self, *args, **kwargs):
-        self._refuse_if_learning_core("delete_course_index", _arg(args, kwargs, 0, "course_key"))
+        self.refuse_if_learning_core("delete_course_index", _arg(args, kwargs, 0, "course_key"))
         return self.split_backend.delete_course_index(*args, **kwargs)
 
     # -- infrastructure: split's backend answers, Learning Core's is kept in step -------------------------
@@ -331,11 +342,35 @@ class LearningCoreSplitModuleStore(DraftVersioningModuleStore):
             self.signal_handler.send("course_published", course_key=_course_of(course_key))
 
     # -- writes ------------------------------------------------------------------------------------------------
+    # Split changes a course in memory first (its bulk-operation record: a new structure version, definitions,
+    # the index) and writes all of it when the outermost bulk operation ends, even one left by an exception.
+    # So a write is refused where split records it, not only where the backend would write it: a refusal at the
+    # backend alone would leave the record dirty, and every later read of the course in this thread would end
+    # its bulk operation by writing (refused again), failing the read. ``_get_index_if_valid`` is the first
+    # step of most writes; ``copy`` (``publish``) and the asset writes reach ``version_structure`` without it.
     def _get_index_if_valid(self, course_key, force=False):
-        """Split's first step of every write to a course: refused here for a course Learning Core serves."""
-        if self.db_connection.serves_learning_core(course_key):
-            raise ReadOnlyModuleStoreError("write", _course_of(course_key))
+        self.db_connection.refuse_if_learning_core("write", course_key)
         return super()._get_index_if_valid(course_key, force)
+
+    def version_structure(self, course_key, structure, user_id):
+        self.db_connection.refuse_if_learning_core("version_structure", course_key)
+        return super().version_structure(course_key, structure, user_id)
+
+    def update_structure(self, course_key, structure):
+        self.db_connection.refuse_if_learning_core("update_structure", course_key)
+        return super().update_structure(course_key, structure)
+
+    def update_definition(self, course_key, definition):
+        self.db_connection.refuse_if_learning_core("update_definition", course_key)
+        return super().update_definition(course_key, definition)
+
+    def insert_course_index(self, course_key, index_entry):
+        self.db_connection.refuse_if_learning_core("insert_course_index", course_key)
+        return super().insert_course_index(course_key, index_entry)
+
+    def update_course_index(self, course_key, updated_index_entry):
+        self.db_connection.refuse_if_learning_core("update_course_index", course_key)
+        return super().update_course_index(course_key, updated_index_entry)
 
     # -- shadow reads ------------------------------------------------------------------------------------------
     def _shadowed(self, method: str, key: Any, call: Callable[[], Any]) -> Any:
