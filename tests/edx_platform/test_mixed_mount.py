@@ -90,14 +90,27 @@ def lms_modulestore(tmp_path, **kwargs):
 
 
 def edit_mongo_blocks(database, edit) -> int:
-    """``edit(block)`` on every block of every structure in split's Mongo collection; how many it changed."""
-    structures = database["modulestore.structures"]
-    changed = 0
+    """
+    ``edit(block)`` on the blocks of the course's structures in split's Mongo collections, as Studio edits:
+    each changed structure is a new version (a new ``_id``, its ``previous_version`` the old one) and the
+    course index points at it. (The Mongo copy is exported from Learning Core with its structure ids, and
+    split caches a structure's blocks by id: an edit in place would make both sides one structure.)
+    Returns how many structures changed.
+    """
+    from bson import ObjectId
+
+    structures, indexes = database["modulestore.structures"], database["modulestore.active_versions"]
+    replaced = {}
     for structure in list(structures.find()):
         if sum(bool(edit(block)) for block in structure["blocks"]):
-            structures.replace_one({"_id": structure["_id"]}, structure)
-            changed += 1
-    return changed
+            old = structure["_id"]
+            structure.update(_id=ObjectId(), previous_version=old)
+            structures.insert_one(structure)
+            replaced[old] = structure["_id"]
+    for index in list(indexes.find()):
+        versions = {branch: replaced.get(version, version) for branch, version in index["versions"].items()}
+        indexes.update_one({"_id": index["_id"]}, {"$set": {"versions": versions}})
+    return len(replaced)
 
 
 def rename_course(block) -> bool:
