@@ -19,6 +19,7 @@ from django.test import override_settings
 from opaque_keys.edx.keys import CourseKey
 
 from lc_modulestore.models import CompiledStructure
+from lc_modulestore.rollout.api import set_course_override
 from shim import api as shim_api
 from shim.api import ReadOnlyModuleStoreError
 from tests.edx_platform.compare import course_answers
@@ -242,3 +243,34 @@ def test_writes_to_a_learning_core_course_are_refused_through_mixed(mongo, tmp_p
         assert mixed.get_item(block.location).display_name != "changed"  # the course still reads
         assert len(mixed.get_items(KEY)) > 10
     assert CALLS == []  # nothing reached Mongo either
+
+
+def test_a_landed_compile_reaches_course_published_through_mixed(tmp_path, django_capture_on_commit_callbacks):
+    """Under Mixed the mount sends through Mixed's signal handler, as split does: the sender is MixedModuleStore."""
+    from xmodule.modulestore.django import SignalHandler
+    from xmodule.modulestore.mixed import MixedModuleStore
+
+    from compiler import api as compiler_api
+    from lc_modulestore.api import publish_course
+    from tests.compiler.helpers import build_course, leaf
+    from tests.demo_course import compile_both_branches
+
+    key = "course-v1:Pub+M1+R"
+    course, writer = build_course(key)
+    compile_both_branches(key)
+    set_course_override(key, True, force=True, note="signal test")
+    new_request()
+    leaf_key = CourseKey.from_string(key).make_usage_key("html", "p0_0_0_0")
+    received = []
+    with lms_modulestore(tmp_path) as mixed:
+        def receiver(sender, course_key, **kwargs):
+            received.append((sender, str(course_key), mixed.get_item(leaf_key).display_name))
+
+        SignalHandler.course_published.connect(receiver, weak=False, dispatch_uid="tests.edx_platform.mixed")
+        try:
+            writer.save_block(leaf("html", "p0_0_0_0", settings={"display_name": "edited"}))
+            with django_capture_on_commit_callbacks(execute=True):
+                assert compiler_api.compile_publish_log(publish_course(course).id).installed
+        finally:
+            SignalHandler.course_published.disconnect(dispatch_uid="tests.edx_platform.mixed")
+    assert received == [(MixedModuleStore, key, "edited")]

@@ -118,3 +118,9 @@ def test_no_shadow_reads_without_the_flag_and_for_a_learning_core_course(shadowe
     CALLS.clear()
     assert shadowed.get_parent_location(UNIT) == SEQ1
     assert shadow_read_totals(KEY).reads == 0 and CALLS == []
+
+
+def test_has_item_and_get_orphans_are_shadowed_too(shadowed):
+    assert shadowed.has_item(UNIT) and shadowed.get_orphans(KEY) == []
+    assert counted("has_item") == (1, 0) and counted("get_orphans") == (1, 0)
+    assert not rows("has_item") and not rows("get_orphans")
