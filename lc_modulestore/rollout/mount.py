@@ -15,9 +15,12 @@ a :class:`RoutingPersistenceBackend` that sends each call, per course and per re
   ``split_backend`` option names), with the very arguments split passed.
 
 Writes to a course Learning Core serves are refused (:class:`ReadOnlyModuleStoreError`) before anything
-is written; writes to every other course go to Mongo as today. Reads of a Mongo-served course whose
-``lc_modulestore.shadow_reads`` flag is on are repeated on Learning Core and compared
-(:mod:`lc_modulestore.rollout.shadow`); turning the flag off again serves the next request from Mongo.
+is written, in the database or in split's bulk-operation record; writes to every other course go to
+Mongo as today. Reads of a Mongo-served course whose ``lc_modulestore.shadow_reads`` flag is on
+(:data:`SHADOWED_METHODS`) are repeated on Learning Core, outside any bulk operation the served read is
+in, compared as the router compares them (every block a deep read returned, the parent, …) and recorded
+(:mod:`lc_modulestore.rollout.shadow`); the answer is the serving side's. Turning the course flag off
+again serves the next request from Mongo.
 
 When a published-branch compile lands (the project's ``course_published``, sent on commit), the store
 sends edx-platform's ``SignalHandler.course_published`` through its own signal handler, as split does
@@ -43,7 +46,8 @@ from xmodule.modulestore.split_mongo.split_draft import DraftVersioningModuleSto
 from lc_modulestore.api import course_published
 from lc_modulestore.rollout.flags import use_learning_core, use_learning_core_for
 from lc_modulestore.rollout.shadow import record_shadow_read, shadow_reads_enabled
-from shim.api import MySQLPersistenceBackend, ReadOnlyModuleStoreError, compare_result
+from shim.api import MySQLPersistenceBackend, ReadOnlyModuleStoreError, normalize
+from shim.compare import compare_returned  # not (yet) on shim.api: the comparison the router's shadow reads use
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +145,20 @@ class RoutingPersistenceBackend:
             self._lc_versions().update(str(v) for v in index.get("versions", {}).values())
         return index
 
-    def _refuse_if_learning_core(self, operation: str, course: Any) -> None:
-        if self.serves_learning_core(course):
-            raise ReadOnlyModuleStoreError(operation, _course_of(course))
+    def holds_learning_core(self, course_context: Any) -> bool:
+        """
+        Whether a write to ``course_context`` would change Learning Core content: a course it serves, or a
+        version-only key naming one of the structures it handed out in this request.
+        """
+        if self.serves_learning_core(course_context):
+            return True
+        version = getattr(course_context, "version_guid", None)
+        return _course_of(course_context) is None and version is not None and str(version) in self._lc_versions()
+
+    def refuse_if_learning_core(self, operation: str, course: Any) -> None:
+        """Raise :class:`ReadOnlyModuleStoreError` (naming ``operation`` and the course) for Learning Core content."""
+        if self.holds_learning_core(course):
+            raise ReadOnlyModuleStoreError(operation, _course_of(course) or course)
 
     # Every call reaches split's backend with the very arguments split passed (positional stay positional),
     # so a Mongo-served course sees exactly today's calls; ``_arg`` only reads the one that routes.
@@ -227,25 +242,25 @@ class RoutingPersistenceBackend:
 
     # -- writes: split's own backend, except for courses Learning Core serves -----------------------------
     def insert_structure(self, *args, **kwargs):
-        self._refuse_if_learning_core("insert_structure", _arg(args, kwargs, 1, "course_context"))
+        self.refuse_if_learning_core("insert_structure", _arg(args, kwargs, 1, "course_context"))
         return self.split_backend.insert_structure(*args, **kwargs)
 
     def insert_definition(self, *args, **kwargs):
-        self._refuse_if_learning_core("insert_definition", _arg(args, kwargs, 1, "course_context"))
+        self.refuse_if_learning_core("insert_definition", _arg(args, kwargs, 1, "course_context"))
         return self.split_backend.insert_definition(*args, **kwargs)
 
     def insert_course_index(self, *args, **kwargs):
         course = _arg(args, kwargs, 1, "course_context") or _index_course(_arg(args, kwargs, 0, "course_index"))
-        self._refuse_if_learning_core("insert_course_index", course)
+        self.refuse_if_learning_core("insert_course_index", course)
         return self.split_backend.insert_course_index(*args, **kwargs)
 
     def update_course_index(self, *args, **kwargs):
         course = _arg(args, kwargs, 2, "course_context") or _index_course(_arg(args, kwargs, 0, "course_index"))
-        self._refuse_if_learning_core("update_course_index", course)
+        self.refuse_if_learning_core("update_course_index", course)
         return self.split_backend.update_course_index(*args, **kwargs)
 
     def delete_course_index(self, *args, **kwargs):
-        self._refuse_if_learning_core("delete_course_index", _arg(args, kwargs, 0, "course_key"))
+        self.refuse_if_learning_core("delete_course_index", _arg(args, kwargs, 0, "course_key"))
         return self.split_backend.delete_course_index(*args, **kwargs)
 
     # -- infrastructure: split's backend answers, Learning Core's is kept in step -------------------------
@@ -287,7 +302,7 @@ def _forward_course_published(sender: Any = None, course_key: Any = None, **kwar
         store._learning_core_course_published(sender, course_key=course_key, **kwargs)
 
 #: Read methods whose answers are shadowed on Learning Core for a Mongo-served course with shadow reads on.
-SHADOWED_METHODS = ("get_course", "get_item", "get_items")
+SHADOWED_METHODS = ("get_course", "get_item", "get_items", "get_parent_location", "has_item", "get_orphans")
 
 
 class LearningCoreSplitModuleStore(DraftVersioningModuleStore):
@@ -297,11 +312,12 @@ class LearningCoreSplitModuleStore(DraftVersioningModuleStore):
     Options (``MODULESTORE[...]['OPTIONS']``, beside split's own): ``split_backend``, the dotted path of
     split's backend class when not ``DjangoFlexPersistenceBackend`` (built with ``DOC_STORE_CONFIG``);
     ``learning_core_backend``, a backend instance (default ``MySQLPersistenceBackend()``); ``shadow``
-    (default True), shadow reads for courses whose ``lc_modulestore.shadow_reads`` flag is on.
+    (default True), shadow reads for courses whose ``lc_modulestore.shadow_reads`` flag is on;
+    ``shadow_max_blocks`` (default 100, None for all), the blocks a deep shadowed read compares, nearest first.
     """
 
     def __init__(self, contentstore, doc_store_config, *args, split_backend=None, learning_core_backend=None,
-                 shadow=True, **kwargs):
+                 shadow=True, shadow_max_blocks=100, **kwargs):
         super().__init__(contentstore, doc_store_config, *args, **kwargs)
         mongo = self.db_connection
         if split_backend is not None:
@@ -310,6 +326,7 @@ class LearningCoreSplitModuleStore(DraftVersioningModuleStore):
             )
         self.db_connection = RoutingPersistenceBackend(split_backend=mongo, learning_core_backend=learning_core_backend)
         self.shadow = shadow
+        self.shadow_max_blocks = shadow_max_blocks
         # One receiver per process, forwarding to the newest store: edx-platform's course_published is a
         # process-wide signal, so a store rebuilt (clear_existing_modulestores) must not make it fire twice.
         global _CURRENT_STORE
@@ -331,17 +348,66 @@ class LearningCoreSplitModuleStore(DraftVersioningModuleStore):
             self.signal_handler.send("course_published", course_key=_course_of(course_key))
 
     # -- writes ------------------------------------------------------------------------------------------------
+    # Split changes a course in memory first (its bulk-operation record: a new structure version, definitions,
+    # the index) and writes all of it when the outermost bulk operation ends, even one left by an exception.
+    # So a write is refused where split records it, not only where the backend would write it: a refusal at the
+    # backend alone would leave the record dirty, and every later read of the course in this thread would end
+    # its bulk operation by writing (refused again), failing the read. ``_get_index_if_valid`` is the first
+    # step of most writes; ``copy`` (``publish``) and the asset writes reach ``version_structure`` without it.
     def _get_index_if_valid(self, course_key, force=False):
-        """Split's first step of every write to a course: refused here for a course Learning Core serves."""
-        if self.db_connection.serves_learning_core(course_key):
-            raise ReadOnlyModuleStoreError("write", _course_of(course_key))
+        self.db_connection.refuse_if_learning_core("write", course_key)
         return super()._get_index_if_valid(course_key, force)
 
+    def version_structure(self, course_key, structure, user_id):
+        self.db_connection.refuse_if_learning_core("version_structure", course_key)
+        return super().version_structure(course_key, structure, user_id)
+
+    def update_structure(self, course_key, structure):
+        self.db_connection.refuse_if_learning_core("update_structure", course_key)
+        return super().update_structure(course_key, structure)
+
+    def update_definition(self, course_key, definition):
+        self.db_connection.refuse_if_learning_core("update_definition", course_key)
+        return super().update_definition(course_key, definition)
+
+    def insert_course_index(self, course_key, index_entry):
+        self.db_connection.refuse_if_learning_core("insert_course_index", course_key)
+        return super().insert_course_index(course_key, index_entry)
+
+    def update_course_index(self, course_key, updated_index_entry):
+        self.db_connection.refuse_if_learning_core("update_course_index", course_key)
+        return super().update_course_index(course_key, updated_index_entry)
+
     # -- shadow reads ------------------------------------------------------------------------------------------
-    def _shadowed(self, method: str, key: Any, call: Callable[[], Any]) -> Any:
+    @contextlib.contextmanager
+    def _own_bulk_records(self) -> Iterator[None]:
+        """
+        Within the block (this thread only), split's bulk-operation records start empty, then are put back.
+
+        Split answers a course's index and structures from its record while a bulk operation is open (as the
+        LMS's publish listeners and block-structure collect run): a shadow read sharing it would be served
+        the Mongo side's index again and compare Mongo with Mongo, and would leave Learning Core structures
+        in the served side's record.
+        """
+        active = self._active_bulk_ops
+        served = active.records
+        active.records = type(served)(served.default_factory)
+        try:
+            yield
+        finally:
+            active.records = served
+
+    def _shadowed(self, method: str, key: Any, call: Callable[[], Any], depth: Any = None) -> Any:
+        """
+        ``call()`` (split's read), and for a Mongo-served course with shadow reads on the same read on Learning
+        Core, compared as the router compares (``compare_returned``: every block within ``depth``, the keys of
+        ``get_items``, the value of the others) and recorded, matching or not. The answer is always the
+        serving side's; a failing Learning Core read is recorded, never raised.
+        """
         if getattr(_SHADOWING, "active", False):  # a read split makes inside a shadowed read: not shadowed again
             return call()
-        course = _course_of(getattr(key, "course_key", key))
+        course_key = getattr(key, "course_key", key)
+        course = _course_of(course_key)
         _SHADOWING.active = True
         try:
             result = call()
@@ -349,14 +415,17 @@ class LearningCoreSplitModuleStore(DraftVersioningModuleStore):
             _SHADOWING.active = False
         if not self.shadow or course is None or self.db_connection.serves_learning_core(course):
             return result
+        if getattr(course_key, "version_guid", None) is not None:
+            return result  # a key pinned to one of Mongo's structures names nothing in Learning Core
         if not shadow_reads_enabled(course):
             return result
         differences, error = [], None
         try:
             _SHADOWING.active = True
-            with self.db_connection.forced(course, learning_core=True):
+            with self._own_bulk_records(), self.db_connection.forced(course, learning_core=True):
                 other = call()
-            differences = compare_result(method, str(key), result, other)
+            differences = compare_returned(method, str(normalize(key)), result, other, depth=depth,
+                                           max_blocks=self.shadow_max_blocks)
         except Exception as exc:  # noqa: BLE001 - a shadow read never breaks the read it shadows
             error = exc
         finally:
@@ -366,15 +435,27 @@ class LearningCoreSplitModuleStore(DraftVersioningModuleStore):
 
     def get_course(self, course_key, depth=0, **kwargs):
         return self._shadowed("get_course", course_key, lambda: super(LearningCoreSplitModuleStore, self).get_course(
-            course_key, depth=depth, **kwargs))
+            course_key, depth=depth, **kwargs), depth=depth)
 
     def get_item(self, usage_key, depth=0, **kwargs):
         return self._shadowed("get_item", usage_key, lambda: super(LearningCoreSplitModuleStore, self).get_item(
-            usage_key, depth=depth, **kwargs))
+            usage_key, depth=depth, **kwargs), depth=depth)
 
     def get_items(self, course_locator, **kwargs):
         return self._shadowed("get_items", course_locator, lambda: super(LearningCoreSplitModuleStore, self).get_items(
             course_locator, **kwargs))
+
+    def get_parent_location(self, location, revision=None, **kwargs):
+        return self._shadowed("get_parent_location", location, lambda: super(
+            LearningCoreSplitModuleStore, self).get_parent_location(location, revision=revision, **kwargs))
+
+    def has_item(self, usage_key, revision=None):
+        return self._shadowed("has_item", usage_key, lambda: super(LearningCoreSplitModuleStore, self).has_item(
+            usage_key, revision=revision))
+
+    def get_orphans(self, course_key, **kwargs):
+        return self._shadowed("get_orphans", course_key, lambda: super(LearningCoreSplitModuleStore, self).get_orphans(
+            course_key, **kwargs))
 
 
 __all__ = ["LC_VERSIONS_NAMESPACE", "SHADOWED_METHODS", "LearningCoreSplitModuleStore", "RoutingPersistenceBackend"]

@@ -95,6 +95,18 @@ class _Service:
         self.args, self.kwargs = args, kwargs
 
 
+class _ContentStore:
+    """``xmodule.contentstore.mongo.MongoContentStore`` (``CONTENTSTORE``): Mixed keeps it, no read asks it."""
+
+    def __init__(self, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+
+
+def _render_to_string(template_name, dictionary=None, namespace="main", request=None, engine=None):
+    """``common.djangoapps.edxmako.shortcuts.render_to_string`` (split's ``render_template``): rendering only."""
+    raise NotImplementedError(f"rendering {template_name}: a template of the LMS, never rendered by a read")
+
+
 class _SplitModulestoreCourseIndex:
     """edx-platform's index model: only ``DjangoFlexPersistenceBackend`` reads it; these tests use Mongo's."""
 
@@ -144,7 +156,7 @@ def install() -> bool:
 
     from markupsafe import Markup, escape
 
-    for package in ("xmodule", "xmodule.partitions", "xmodule.util"):
+    for package in ("xmodule", "xmodule.contentstore", "xmodule.partitions", "xmodule.util"):
         importlib.import_module(package)  # the real (empty) packages, before stand-ins go under them
 
     _module("openedx.core.lib.json_utils", EdxJSONEncoder=json.JSONEncoder)
@@ -165,6 +177,8 @@ def install() -> bool:
         "common.djangoapps.split_modulestore_django.models", SplitModulestoreCourseIndex=_SplitModulestoreCourseIndex
     )
     _module("common.djangoapps.edxmako.services", MakoService=_Service)  # a rendering service, never rendered
+    _module("common.djangoapps.edxmako.shortcuts", render_to_string=_render_to_string)
+    _module("xmodule.contentstore.mongo", MongoContentStore=_ContentStore)
     _module("common.djangoapps.util.date_utils", strftime_localized=lambda dtime, fmt: dtime.strftime(fmt))
     _module("webpack_loader.loader", WebpackLoader=type("WebpackLoader", (), {}))
     _module("webpack_loader.utils")

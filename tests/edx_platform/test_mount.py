@@ -135,6 +135,24 @@ def test_writes_to_a_learning_core_course_are_refused_before_anything_is_written
     assert not [c for c in calls if c[0].startswith(("insert", "update", "delete"))]
 
 
+def test_a_write_by_version_only_key_to_a_learning_core_structure_is_refused(mongo_db, tmp_path):
+    """A version-only key names no course: a Learning Core structure it names is still not written to Mongo."""
+    from opaque_keys.edx.locator import CourseLocator
+
+    set_flag(True)
+    calls = []
+    store = mounted(tmp_path, calls, branch="draft-preferred")
+    head = store.get_course_index(KEY)["versions"]["published-branch"]
+    version_only = CourseLocator(version_guid=head)
+    with pytest.raises(ReadOnlyModuleStoreError):
+        store.db_connection.insert_structure({"_id": head}, course_context=version_only)
+    with pytest.raises(ReadOnlyModuleStoreError):
+        store.update_structure(version_only, {"_id": head})
+    assert not [c for c in calls if c[0].startswith(("insert", "update", "delete"))]
+    assert store.db_connection.holds_learning_core(version_only)
+    assert not store.db_connection.holds_learning_core(CourseLocator(version_guid="0" * 24))
+
+
 def test_writes_to_a_mongo_course_still_reach_mongo(mongo_db, tmp_path):
     set_flag(False)
     calls = []

@@ -132,6 +132,49 @@ def test_get_items_compares_the_set_of_keys_and_get_parent_location_the_parent(m
     assert not ShadowMismatch.objects.filter(course_key=A, method="get_parent_location").exists()
 
 
+def move_unit_in_mongo(database, unit: str, source: str, target: str) -> None:
+    """Move ``unit`` from sequential ``source`` to ``target`` in Mongo only, as Studio would: new structure versions."""
+    from bson import ObjectId
+
+    structures, indexes = database["modulestore.structures"], database["modulestore.active_versions"]
+    replaced = {}
+    for structure in list(structures.find()):
+        blocks = {(b["block_type"], b["block_id"]): b for b in structure["blocks"]}
+        blocks["sequential", source]["fields"]["children"].remove(["vertical", unit])
+        blocks["sequential", target]["fields"]["children"].append(["vertical", unit])
+        old = structure["_id"]
+        structure.update(_id=ObjectId(), previous_version=old)
+        structures.insert_one(structure)
+        replaced[old] = structure["_id"]
+    for index in list(indexes.find()):
+        versions = {branch: replaced.get(v, v) for branch, v in index["versions"].items()}
+        indexes.update_one({"_id": index["_id"]}, {"$set": {"versions": versions}})
+
+
+def test_get_parent_location_records_a_parent_that_differs_and_serves_mongos(mock_db, tmp_path):
+    """The unit ``u0_0_0`` sits under ``s0_1`` in Mongo, under ``s0_0`` in Learning Core."""
+    twin_course(str(A), mock_db, subsections=2)
+    move_unit_in_mongo(mock_db, "u0_0_0", "s0_0", "s0_1")
+    lc, mongo = stores(mock_db, tmp_path=tmp_path)
+    router = create_router_modulestore(
+        lc_store=lc, mongo_store=mongo, shadow_enabled=lambda key: True, report=record_shadow_read
+    )
+    unit = A.make_usage_key("vertical", "u0_0_0")
+    assert router.get_parent_location(unit) == A.make_usage_key("sequential", "s0_1")  # Mongo's answer
+    assert lc.get_parent_location(unit) == A.make_usage_key("sequential", "s0_0")
+    row = ShadowMismatch.objects.get(course_key=A, method="get_parent_location")
+    # (row.location is the course: the router compares every value result under the course key)
+    s0_0, s0_1 = A.make_usage_key("sequential", "s0_0"), A.make_usage_key("sequential", "s0_1")
+    assert (row.field, row.mongo_value, row.learning_core_value) == ("get_parent_location()", repr(s0_1), repr(s0_0))
+    counter = ShadowReadCount.objects.get(course_key=A, method="get_parent_location")
+    assert (counter.reads, counter.mismatched) == (1, 1)
+    # the unit's own children did not move: their parent agrees, counted as a match
+    assert router.get_parent_location(A.make_usage_key("html", "p0_0_0_0")) == unit
+    counter.refresh_from_db()
+    assert (counter.reads, counter.mismatched) == (2, 1)
+    assert ShadowMismatch.objects.filter(course_key=A, method="get_parent_location").count() == 1
+
+
 def test_lc_shadow_report_lists_counts_and_shortened_mismatches(router):
     set_course_override(A, True, flag=SHADOW_READS)
     router.get_item(A.make_usage_key(*CHANGED_BLOCK))
