@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from benchmarks.api import (
+    SCENARIOS,
     NxServerError,
     compile_markdown,
     markdown,
@@ -69,6 +70,8 @@ class Command(LcCommand):
         read.add_argument("--db", default=None,
                           help="Mongo database for the twin (default: a temporary one, dropped at the end)")
         read.add_argument("--no-demo", action="store_true", help="skip the demo course")
+        read.add_argument("--scenarios", default="",
+                          help=f"comma-separated subset of {','.join(SCENARIOS)} (default: all of them)")
         read.add_argument("--no-edx-platform", action="store_true",
                           help="skip the column for edx-platform's own split store over the same SQL backend "
                                "(it needs ../shared/edx-platform; without it the column is skipped anyway)")
@@ -127,11 +130,16 @@ class Command(LcCommand):
         repeat = self._repeat(options, default=5)
         if not options["out"]:
             raise CommandError("read: --out must name a directory")
+        scenarios = [name for name in options["scenarios"].split(",") if name] or None
+        unknown = sorted(set(scenarios or ()) - set(SCENARIOS))
+        if unknown:
+            raise CommandError(f"--scenarios: unknown {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}")
         try:
             report = run_read_benchmark(
                 sizes=sizes, out=Path(options["out"]), repeat=repeat, mongo_uri=options["mongo_uri"],
                 mongo_db=options["db"], demo=not options["no_demo"], seed=options["seed"],
                 edx_platform=not options["no_edx_platform"], arguments=self._arguments(options, repeat),
+                scenarios=scenarios,
                 log=lambda message: self.stdout.write(message),
             )
         except NxServerError as exc:
