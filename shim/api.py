@@ -29,7 +29,16 @@ from shim.backends.base import PersistenceBackend, ReadOnlyBackendMixin
 from shim.backends.mongo import MongoBackend
 from shim.backends.mysql import MySQLPersistenceBackend
 from shim.caches import StructureCache, clear_request_caches
-from shim.compare import Difference, compare_blocks, compare_result, compare_values, location_of, normalize, render
+from shim.compare import (
+    Difference,
+    compare_blocks,
+    compare_result,
+    compare_returned,
+    compare_values,
+    location_of,
+    normalize,
+    render,
+)
 from shim.entries import CourseEntry, CourseSummary
 from shim.enums import DETACHED_XBLOCK_TYPES, DIRECT_ONLY_CATEGORIES, ModuleStoreEnum
 from shim.exceptions import (
@@ -141,6 +150,7 @@ __all__ = [
     "clear_existing_modulestores",
     "compare_blocks",
     "compare_result",
+    "compare_returned",
     "compare_values",
     "location_of",
     "course_key_of",

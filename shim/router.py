@@ -42,7 +42,7 @@ from typing import Any
 from opaque_keys.edx.keys import CourseKey
 from opaque_keys.edx.locator import CourseLocator, LibraryLocator
 
-from shim.compare import Difference, compare_returned
+from shim.compare import Difference, compare_returned, normalize
 from shim.enums import ModuleStoreEnum
 from shim.exceptions import ItemNotFoundError
 from shim.store import WRITE_METHODS
@@ -166,8 +166,14 @@ class RouterModuleStore:
             log.exception("Shadow-read switch failed for %s; not shadowing", course_key)
             return False
 
-    def _shadow(self, name: str, course_key: CourseKey, args: tuple, kwargs: dict, mongo_result: Any) -> None:
-        """Repeat ``name`` on Learning Core, compare, report. Never raises."""
+    def _shadow(self, name: str, course_key: CourseKey, subject: Any, args: tuple, kwargs: dict,
+                mongo_result: Any) -> None:
+        """
+        Repeat ``name`` on Learning Core, compare, report. Never raises.
+
+        ``subject`` is what the call was about (its usage key, course key or block): differences in a value
+        answer (a parent, ``has_item``, ``has_changes``) are reported under it, not under the course.
+        """
         try:
             lc_args = args
             if name in ("has_changes", "has_published_version") and args:
@@ -176,7 +182,8 @@ class RouterModuleStore:
             lc_result = getattr(self.lc_store, name)(*lc_args, **kwargs)
             # get_course/get_item(key, depth=0): the blocks within ``depth`` are what the call handed back.
             depth = kwargs["depth"] if "depth" in kwargs else (args[1] if len(args) > 1 else 0)
-            diffs = compare_returned(name, str(course_key), mongo_result, lc_result, depth=depth,
+            location = normalize(getattr(subject, "location", subject))
+            diffs = compare_returned(name, str(location), mongo_result, lc_result, depth=depth,
                                      max_blocks=self.shadow_max_blocks)
             error = None
         except Exception as exc:  # noqa: BLE001 - reported as a shadow failure, never raised
@@ -187,11 +194,12 @@ class RouterModuleStore:
             log.exception("Shadow-read report failed for %s %s", course_key, name)
 
     def _route(self, name: str, position: int | None, keyword: str | None, args: tuple, kwargs: dict) -> Any:
-        course_key = course_key_of(_argument(args, kwargs, position, keyword))
+        subject = _argument(args, kwargs, position, keyword)
+        course_key = course_key_of(subject)
         store = self.store_for(course_key)
         result = getattr(store, name)(*args, **kwargs)
         if name in SHADOWED_READS and self._shadowing(course_key, store):
-            self._shadow(name, course_key, args, kwargs, result)
+            self._shadow(name, course_key, subject, args, kwargs, result)
         return result
 
     # ------------------------------------------------------------------------------------- branch setting ----

@@ -46,8 +46,7 @@ from xmodule.modulestore.split_mongo.split_draft import DraftVersioningModuleSto
 from lc_modulestore.api import course_published
 from lc_modulestore.rollout.flags import use_learning_core, use_learning_core_for
 from lc_modulestore.rollout.shadow import record_shadow_read, shadow_reads_enabled
-from shim.api import MySQLPersistenceBackend, ReadOnlyModuleStoreError, normalize
-from shim.compare import compare_returned  # not (yet) on shim.api: the comparison the router's shadow reads use
+from shim.api import MySQLPersistenceBackend, ReadOnlyModuleStoreError, compare_returned, normalize
 
 log = logging.getLogger(__name__)
 

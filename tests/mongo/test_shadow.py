@@ -163,7 +163,7 @@ def test_get_parent_location_records_a_parent_that_differs_and_serves_mongos(moc
     assert router.get_parent_location(unit) == A.make_usage_key("sequential", "s0_1")  # Mongo's answer
     assert lc.get_parent_location(unit) == A.make_usage_key("sequential", "s0_0")
     row = ShadowMismatch.objects.get(course_key=A, method="get_parent_location")
-    # (row.location is the course: the router compares every value result under the course key)
+    assert row.location == str(unit.for_branch(None))  # the block asked about, not the course
     s0_0, s0_1 = A.make_usage_key("sequential", "s0_0"), A.make_usage_key("sequential", "s0_1")
     assert (row.field, row.mongo_value, row.learning_core_value) == ("get_parent_location()", repr(s0_1), repr(s0_0))
     counter = ShadowReadCount.objects.get(course_key=A, method="get_parent_location")
