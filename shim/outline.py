@@ -47,6 +47,16 @@ def _per_structure(structure: dict[str, Any], name: str, compute: Callable[[dict
     return value
 
 
+def shared_memo(structure: dict[str, Any], name: str) -> dict[Any, Any]:
+    """
+    A dict that lives as long as ``structure`` (per name), for values derived from it and immutable.
+
+    Runtimes of one structure (one per request) keep here what each would otherwise build again: usage keys,
+    definition locators, the blocks whose settings were checked. Only immutable values may go in.
+    """
+    return _per_structure(structure, f"memo {name}", lambda _structure: {})
+
+
 def child_lists(structure: dict[str, Any]) -> dict[BlockKey, list[BlockKey]]:
     """``{parent: [its children]}`` for every block listing children, in structure order (once per structure)."""
     return _per_structure(structure, "children", _child_lists)
@@ -197,4 +207,5 @@ __all__ = [
     "parent_with_path_to_root",
     "parents_map",
     "parents_with_path_to_root",
+    "shared_memo",
 ]

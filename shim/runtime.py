@@ -144,8 +144,12 @@ class CourseRuntime(Runtime):
         # live ancestor blocks (split's InheritingFieldData) instead of the structure map.
         self._has_local_writes = False
         self._block_cache: dict[BlockKey, Any] | None = None  # blocks memoised inside a bulk_operations scope
-        self._constructing: dict[Any, BlockFieldData] = {}  # field data of blocks inside their __init__
-        self._checked_settings: set[BlockKey] = set()  # blocks whose stored settings deserialize
+        self._constructing: dict[int, BlockFieldData] = {}  # field data of blocks inside their __init__, by id(key)
+        # Immutable things derived from the structure, shared by every runtime of it (one per request):
+        # a warm get_items of 2k problems built 2k usage keys and definition locators per request otherwise.
+        self._usage_keys: dict[BlockKey, Any] = outline.shared_memo(self.structure, f"usage keys {course_key}")
+        self._definition_locators: dict[BlockKey, Any] = outline.shared_memo(self.structure, "definition locators")
+        self._checked_settings: dict[BlockKey, bool] = outline.shared_memo(self.structure, "settings checked")
         root = fs_root or settings.LC_MODULESTORE_FS_ROOT
         parts = [course_key.org, course_key.course, course_key.run] if course_key.org else [str(entry.version_guid)]
         parts = [str(p) for p in parts]
@@ -176,7 +180,10 @@ class CourseRuntime(Runtime):
 
     # -- keys and tree -----------------------------------------------------------
     def usage_key(self, block_key: BlockKey):
-        return self.course_key.make_usage_key(block_key.type, block_key.id)
+        key = self._usage_keys.get(block_key)
+        if key is None:
+            key = self._usage_keys[block_key] = self.course_key.make_usage_key(block_key.type, block_key.id)
+        return key
 
     def inherited_settings(self, block_key: BlockKey) -> dict[str, Any]:
         """
@@ -341,7 +348,10 @@ class CourseRuntime(Runtime):
         block.update_version = edit_info.update_version
         block.source_version = edit_info.source_version
         block.course_version = self.course_entry.version_guid
-        block.definition_locator = DefinitionLocator(block_key.type, block_data.definition)
+        locator = self._definition_locators.get(block_key)
+        if locator is None:
+            locator = self._definition_locators[block_key] = DefinitionLocator(block_key.type, block_data.definition)
+        block.definition_locator = locator
         if self._block_cache is not None:
             self._block_cache[block_key] = block
         return block
@@ -352,15 +362,15 @@ class CourseRuntime(Runtime):
         usage_key = self.usage_key(block_key)
         scope_ids = ScopeIds(None, block_key.type, block_data.definition, usage_key)
         field_data = BlockFieldData(self, block_key, block_data)
-        self._constructing[usage_key] = field_data
+        self._constructing[id(usage_key)] = field_data  # by identity: hashing an opaque key costs more
         try:
             block = self.construct_xblock_from_class(cls, scope_ids, for_parent=for_parent)
         finally:
-            del self._constructing[usage_key]
+            del self._constructing[id(usage_key)]
         block._lc_field_data = field_data
         if block_key not in self._checked_settings:
             self._check_settings(block, block_data)
-            self._checked_settings.add(block_key)
+            self._checked_settings[block_key] = True
         return block
 
     def _check_settings(self, block, block_data: BlockData) -> None:
@@ -407,7 +417,7 @@ class CourseRuntime(Runtime):
                 return bound  # the LMS's per-user wrapper, set by bind_for_student
             field_data = block.__dict__.get("_lc_field_data")
             if field_data is None:  # still in its __init__
-                field_data = self._constructing.get(block.scope_ids.usage_id)
+                field_data = self._constructing.get(id(block.scope_ids.usage_id))
             if field_data is None:
                 raise RuntimeError(f"{block.scope_ids.usage_id} was not built by this runtime")
             return field_data

@@ -433,9 +433,12 @@ class ReadOnlySplitModuleStore(BulkReadsMixin, RefusedWritesMixin):
         if "block_type" not in qualifiers:
             yield from blocks.items()
             return
-        by_type = {"block_type": qualifiers["block_type"]}
+        by_type, verdicts = {"block_type": qualifiers["block_type"]}, {}
         for key in blocks:
-            if block_matches({"block_type": key.type}, by_type):
+            verdict = verdicts.get(key.type)
+            if verdict is None:  # a course has a handful of types: ask once per type, not once per block
+                verdict = verdicts[key.type] = block_matches({"block_type": key.type}, by_type)
+            if verdict:
                 yield key, blocks[key]
 
     def get_parent_location(self, location, revision=None, **kwargs: Any):

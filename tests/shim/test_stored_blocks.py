@@ -133,3 +133,26 @@ def parents_of(structure) -> dict:
 def parents_map_of(structure) -> dict:
     """Blocks listing children (a block is a parent here if it holds any)."""
     return {k: b for k, b in structure["blocks"].items() if b.fields.get("children")}
+
+
+@needs_db
+def test_a_second_request_builds_no_key_or_locator_the_first_one_built(store, monkeypatch):
+    """Usage keys, definition locators and settings checks are the structure's: later requests reuse them."""
+    from opaque_keys.edx.locator import CourseLocator, DefinitionLocator
+
+    from shim import runtime as runtime_module
+
+    tree = build_tree()
+    course_key = CourseKey.from_string(str(tree.course_key)).for_branch("published-branch")
+    first = store.get_items(course_key)
+    built, checked = [], []
+    real_make, real_check = CourseLocator.make_usage_key, runtime_module.CourseRuntime._check_settings
+    monkeypatch.setattr(CourseLocator, "make_usage_key", lambda self, *a: built.append(a) or real_make(self, *a))
+    monkeypatch.setattr(runtime_module, "DefinitionLocator",
+                        lambda *a: built.append(a) or DefinitionLocator(*a))
+    monkeypatch.setattr(runtime_module.CourseRuntime, "_check_settings",
+                        lambda self, *a: checked.append(a) or real_check(self, *a))
+    new_request()
+    again = store.get_items(course_key)
+    assert [b.location for b in again] == [b.location for b in first]
+    assert built == [] and checked == []
