@@ -16,6 +16,12 @@ front: edx-platform's split pays it on every structure its backend hands out. :c
 Decoded blocks are remembered and shared, as decoded structures always were here: readers must not change
 them (``private_copy`` serves those that do). Decoding twice in two threads at once only builds the same
 block twice; the first one stored wins.
+
+A course's next structure (a publish) stores most entries byte for byte as the one before (the compiler
+splices unchanged entries, ADR 0014). Given that previous structure, a block whose stored bytes are the
+previous one's reuses its decoded ``BlockData`` instead of decoding it again: after a leaf edit, the first
+full read of the new structure decodes the changed entries only. Only the previous structure's bytes and
+decoded blocks are kept (never its own predecessor), and only until this one is fully decoded.
 """
 from __future__ import annotations
 
@@ -31,8 +37,12 @@ _CHILDREN_ARRAY = b"\x04children\x00"
 class StoredBlocks(Mapping):
     """``{BlockKey: BlockData}`` over a stored structure's entries (see the module docstring)."""
 
-    def __init__(self, stored: LazyStructure) -> None:
+    def __init__(self, stored: LazyStructure, *, previous: StoredBlocks | None = None) -> None:
         self._stored = stored
+        # the previous structure's stored entries and decoded blocks (not the object: no chain of predecessors)
+        self._previous: tuple[LazyStructure, dict[BlockKey, BlockData]] | None = (
+            (previous._stored, previous._decoded) if previous is not None and previous._decoded else None
+        )
         self._key_class = block_key_class()
         self._data_class = block_data_class()
         self._key_list: list[BlockKey] | None = None  # built on first iteration: point reads never need it
@@ -52,7 +62,8 @@ class StoredBlocks(Mapping):
         block = self._decoded.get(key)
         if block is None:
             position = self._stored.position(key)  # KeyError for a key the structure lacks, as a dict would raise
-            block = self._decoded.setdefault(key, self._block(self._stored.decode_at(position)))
+            block = self._reused(key, position) or self._block(self._stored.decode_at(position))
+            block = self._decoded.setdefault(key, block)
         return block
 
     def __contains__(self, key: object) -> bool:
@@ -124,22 +135,45 @@ class StoredBlocks(Mapping):
         entry.pop("block_id", None)
         return self._data_class(**entry)
 
+    def _reused(self, key: BlockKey, position: int) -> BlockData | None:
+        """The previous structure's decoded block for ``key`` if its stored bytes are exactly these, else None."""
+        if self._previous is None:
+            return None
+        stored, decoded = self._previous
+        block = decoded.get(key)
+        if block is None or key not in stored:
+            return None
+        return block if stored.entry_bytes(stored.position(key)) == self._stored.entry_bytes(position) else None
+
     def _decode_everything(self) -> None:
         if self._complete:
             return
-        if len(self._decoded) < len(self._keys):
-            decoded = self._decoded
-            for key, entry in zip(self._keys, self._stored.decode_all(), strict=True):
-                if key not in decoded:
-                    decoded.setdefault(key, self._block(entry))
+        decoded = self._decoded
+        if len(decoded) < len(self._keys):
+            if self._previous is not None and 2 * len(self._previous[1]) > len(self._keys):
+                # most blocks were decoded before: reuse what is unchanged, decode the rest one by one
+                for position, key in enumerate(self._keys):
+                    if key not in decoded:
+                        block = self._reused(key, position) or self._block(self._stored.decode_at(position))
+                        decoded.setdefault(key, block)
+            else:
+                for key, entry in zip(self._keys, self._stored.decode_all(), strict=True):
+                    if key not in decoded:
+                        decoded.setdefault(key, self._block(entry))
         self._complete = True
+        self._previous = None  # nothing more to take from it
 
 
-def structure_from_stored(stored: LazyStructure) -> dict[str, Any]:
-    """A stored structure in split's in-memory form, its ``blocks`` a :class:`StoredBlocks` (nothing decoded yet)."""
+def structure_from_stored(stored: LazyStructure, *, previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    """
+    A stored structure in split's in-memory form, its ``blocks`` a :class:`StoredBlocks` (nothing decoded yet).
+
+    ``previous``: the same course's structure read before this one, whose unchanged blocks are reused.
+    """
     structure = stored.top_level()
     structure["root"] = block_key_class()(*structure["root"])
-    structure["blocks"] = StoredBlocks(stored)
+    before = previous["blocks"] if previous is not None else None
+    structure["blocks"] = StoredBlocks(stored, previous=before if isinstance(before, StoredBlocks) else None)
     return structure
 
 

@@ -23,6 +23,8 @@ project's own store, which never does, reads the shared objects through ``get_sh
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -108,6 +110,9 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
     def __init__(self, *, structure_cache: StructureCache | None = None, **_: Any) -> None:
         # The row is the shared form (compressed BSON, decoded block by block): no pickled copy beside it (ADR 0025).
         self.structure_cache = structure_cache if structure_cache is not None else StructureCache(shared=False)
+        # The last structure decoded per course and branch: the next one (a publish) reuses its unchanged blocks.
+        self._latest: OrderedDict[tuple[str, str], Structure] = OrderedDict()
+        self._latest_lock = threading.Lock()
 
     # -- course indexes ---------------------------------------------------------
     def get_course_index(self, key: CourseKey, ignore_case: bool = False) -> CourseIndexDoc | None:
@@ -181,7 +186,7 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
             return structure
         row = (
             CompiledStructure.objects.filter(objectid=str(key))
-            .values("objectid", "data", "checksum", "course__course_key")
+            .values("objectid", "data", "checksum", "course__course_key", "branch")
             .first()
         )
         if row is None:
@@ -205,7 +210,7 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
                 missing.append(str(structure_id))
         if missing:
             rows = CompiledStructure.objects.filter(objectid__in=missing).values(
-                "objectid", "data", "checksum", "course__course_key"
+                "objectid", "data", "checksum", "course__course_key", "branch"
             )
             for row in rows:
                 structure = self._decode(row, course_context)
@@ -227,8 +232,7 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
             partials.append(private_copy(partial))
         return partials
 
-    @staticmethod
-    def _decode(row: dict[str, Any], course_context: CourseKey | None = None) -> Structure:
+    def _decode(self, row: dict[str, Any], course_context: CourseKey | None = None) -> Structure:
         what = f"course {row['course__course_key']} (structure {row['objectid']})"
         if (
             course_context is not None
@@ -237,7 +241,18 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
         ):
             # An index row pointing at another course's structure would serve that course under this key.
             raise CorruptDocumentError(f"Structure {row['objectid']} asked for as {course_context} belongs to {what}")
-        return structure_from_stored(decode_structure_lazily(row["data"], row["checksum"], what=what))
+        lineage = (row["course__course_key"], row["branch"])
+        with self._latest_lock:
+            previous = self._latest.get(lineage)
+        structure = structure_from_stored(
+            decode_structure_lazily(row["data"], row["checksum"], what=what), previous=previous
+        )
+        with self._latest_lock:
+            self._latest[lineage] = structure
+            self._latest.move_to_end(lineage)
+            while len(self._latest) > max(self.structure_cache.max_entries, 1):
+                self._latest.popitem(last=False)
+        return structure
 
     # -- definitions ---------------------------------------------------------------
     def get_definition(self, key: ObjectId, course_context: CourseKey | None = None) -> DefinitionDoc:

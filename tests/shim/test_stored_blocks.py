@@ -156,3 +156,30 @@ def test_a_second_request_builds_no_key_or_locator_the_first_one_built(store, mo
     again = store.get_items(course_key)
     assert [b.location for b in again] == [b.location for b in first]
     assert built == [] and checked == []
+
+
+def test_the_next_structure_reuses_the_unchanged_blocks_and_decodes_the_changed_ones():
+    document = _document()
+    _eager, before = _both(document)
+    before["blocks"].items()  # a reader decoded everything
+    document["blocks"][5]["fields"]["due"] = T0 + datetime.timedelta(days=1)  # a leaf edit
+    document["_id"] = ObjectId()
+    stored = encode_structure(document)
+    after = structure_from_stored(decode_structure_lazily(stored.data, stored.checksum, what="x"), previous=before)
+    eager_after = structure_from_mongo(decode_structure(stored.data, stored.checksum, what="x"))
+    assert after["blocks"] == eager_after["blocks"]
+    edited = BlockKey("problem", "p0")
+    assert after["blocks"][edited] is not before["blocks"][edited]
+    assert all(after["blocks"][k] is before["blocks"][k] for k in after["blocks"] if k != edited)
+    assert after["blocks"]._previous is None  # fully decoded: the previous structure is let go
+
+
+@needs_db
+def test_a_backend_decoding_a_course_again_reuses_what_it_decoded(backend):
+    built = build_tree()
+    first = backend.get_shared_structure(built.published_id)
+    first["blocks"].items()
+    backend.structure_cache.clear_local()  # evicted: decoded again from its row
+    again = backend.get_shared_structure(built.published_id)
+    assert again is not first
+    assert all(again["blocks"][k] is first["blocks"][k] for k in first["blocks"])
