@@ -58,6 +58,8 @@ class StructureCache:
         )
         self.shared = shared
         self._lru: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        # The last structure cached per lineage (course, branch): the next one decoded there can reuse it.
+        self._latest: OrderedDict[Any, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
     def _shared(self):
@@ -94,10 +96,22 @@ class StructureCache:
         self._remember(key, structure)
         return structure
 
-    def set(self, structure_id: Any, structure: dict[str, Any], course_context: Any = None) -> None:
-        """Cache ``structure`` in-process and, when small enough, in the shared cache."""
+    def latest(self, lineage: Any) -> dict[str, Any] | None:
+        """The structure last cached for ``lineage`` (a course and branch), if it is still in process."""
+        with self._lock:
+            return self._latest.get(lineage)
+
+    def set(self, structure_id: Any, structure: dict[str, Any], course_context: Any = None, *,
+            lineage: Any = None) -> None:
+        """Cache ``structure`` in-process and, when small enough, in the shared cache; ``lineage``: see latest."""
         key = str(structure_id)
         self._remember(key, structure)
+        if lineage is not None and self.max_entries > 0:
+            with self._lock:
+                self._latest[lineage] = structure
+                self._latest.move_to_end(lineage)
+                while len(self._latest) > self.max_entries:
+                    self._latest.popitem(last=False)
         shared = self._shared()
         if shared is None:
             return
@@ -117,9 +131,10 @@ class StructureCache:
                 self._lru.popitem(last=False)
 
     def clear_local(self) -> None:
-        """Drop the in-process LRU (tests; the shared cache is left alone)."""
+        """Drop the in-process LRU and latest structures (tests, cold benchmarks; the shared cache is left alone)."""
         with self._lock:
             self._lru.clear()
+            self._latest.clear()
 
 
 __all__ = [

@@ -23,8 +23,6 @@ project's own store, which never does, reads the shared objects through ``get_sh
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -77,6 +75,11 @@ def _course_of(key: CourseKey | str) -> tuple[str, str, str]:
     return (str(key.org).lower(), str(key.course).lower(), str(key.run).lower())
 
 
+def _lineage(row: dict[str, Any]) -> tuple[str, str]:
+    """A structure row's course and branch: structures of one lineage share most of their stored entries."""
+    return (row["course__course_key"], row["branch"])
+
+
 def _index_doc(row: dict[str, Any]) -> CourseIndexDoc:
     """Split's ``active_versions`` document for one ``values()`` row."""
     versions = {}
@@ -110,9 +113,7 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
     def __init__(self, *, structure_cache: StructureCache | None = None, **_: Any) -> None:
         # The row is the shared form (compressed BSON, decoded block by block): no pickled copy beside it (ADR 0025).
         self.structure_cache = structure_cache if structure_cache is not None else StructureCache(shared=False)
-        # The last structure decoded per course and branch: the next one (a publish) reuses its unchanged blocks.
-        self._latest: OrderedDict[tuple[str, str], Structure] = OrderedDict()
-        self._latest_lock = threading.Lock()
+
 
     # -- course indexes ---------------------------------------------------------
     def get_course_index(self, key: CourseKey, ignore_case: bool = False) -> CourseIndexDoc | None:
@@ -193,7 +194,7 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
             log.warning("No compiled structure %s (course %s)", key, course_context)
             return None
         structure = self._decode(row, course_context)
-        self.structure_cache.set(key, structure, course_context)
+        self.structure_cache.set(key, structure, course_context, lineage=_lineage(row))
         return structure
 
     def find_shared_structures_by_id(
@@ -214,7 +215,7 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
             )
             for row in rows:
                 structure = self._decode(row, course_context)
-                self.structure_cache.set(row["objectid"], structure, course_context)
+                self.structure_cache.set(row["objectid"], structure, course_context, lineage=_lineage(row))
                 found[row["objectid"]] = structure
         return [found[str(i)] for i in dict.fromkeys(ids) if str(i) in found]
 
@@ -241,18 +242,10 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
         ):
             # An index row pointing at another course's structure would serve that course under this key.
             raise CorruptDocumentError(f"Structure {row['objectid']} asked for as {course_context} belongs to {what}")
-        lineage = (row["course__course_key"], row["branch"])
-        with self._latest_lock:
-            previous = self._latest.get(lineage)
-        structure = structure_from_stored(
-            decode_structure_lazily(row["data"], row["checksum"], what=what), previous=previous
-        )
-        with self._latest_lock:
-            self._latest[lineage] = structure
-            self._latest.move_to_end(lineage)
-            while len(self._latest) > max(self.structure_cache.max_entries, 1):
-                self._latest.popitem(last=False)
-        return structure
+        # The course's structure decoded before on this branch (the previous publish): its unchanged blocks serve.
+        previous = self.structure_cache.latest(_lineage(row))
+        stored = decode_structure_lazily(row["data"], row["checksum"], what=what)
+        return structure_from_stored(stored, previous=previous)
 
     # -- definitions ---------------------------------------------------------------
     def get_definition(self, key: ObjectId, course_context: CourseKey | None = None) -> DefinitionDoc:

@@ -175,11 +175,31 @@ def test_the_next_structure_reuses_the_unchanged_blocks_and_decodes_the_changed_
 
 
 @needs_db
-def test_a_backend_decoding_a_course_again_reuses_what_it_decoded(backend):
-    built = build_tree()
-    first = backend.get_shared_structure(built.published_id)
-    first["blocks"].items()
-    backend.structure_cache.clear_local()  # evicted: decoded again from its row
-    again = backend.get_shared_structure(built.published_id)
-    assert again is not first
-    assert all(again["blocks"][k] is first["blocks"][k] for k in first["blocks"])
+def test_after_a_leaf_edit_the_backend_reuses_the_previous_publish_and_a_cold_start_does_not(backend):
+    from compiler import api as compiler_api
+    from lc_modulestore.api import PUBLISHED_BRANCH, publish_course
+    from tests.compiler.helpers import build_course as build_lc_course
+    from tests.compiler.helpers import leaf as lc_leaf
+
+    course, writer = build_lc_course(sections=1, subsections=2, units=2, components=2)
+    key = str(course.course_key)
+    compiler_api.compile_course(key, branch=PUBLISHED_BRANCH)
+    course_key = CourseKey.from_string(key).for_branch(PUBLISHED_BRANCH)
+
+    def head():
+        new_request()
+        index = backend.get_course_index(course_key)
+        return backend.get_shared_structure(index["versions"][PUBLISHED_BRANCH], course_context=course_key)
+
+    before = head()
+    before["blocks"].items()  # a full read: every block decoded
+    writer.save_block(lc_leaf("html", "p0_0_0_0", text="edited"))
+    compiler_api.compile_publish_log(publish_course(course).id)
+    after = head()
+    assert after["_id"] != before["_id"]
+    reused = [k for k in after["blocks"] if after["blocks"][k] is before["blocks"].get(k)]
+    # everything but the leaf and its four ancestors (whose edit info changed) is the previous decode
+    assert len(reused) == len(after["blocks"]) - 5
+    backend.structure_cache.clear_local()  # a cold start (a new process) has nothing to reuse
+    cold = head()
+    assert not any(cold["blocks"][k] is after["blocks"][k] for k in cold["blocks"])
