@@ -18,7 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("course_key", help="course-v1:Org+Course+Run to export")
         parser.add_argument("path", help="empty directory, or a file ending .tar.gz")
         parser.add_argument("--branch", choices=["published", "draft"], default="published",
-                            help="the state to export (default: published)")
+                            help="published (default): Studio's export, the published tree plus drafts/ for the "
+                                 "units changed or never published since; draft: the draft state as the tree, "
+                                 "no drafts/")
 
     def handle(self, *args, **options):
         try:
