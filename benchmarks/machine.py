@@ -4,11 +4,13 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import subprocess
+from pathlib import Path
 from typing import Any
 
 from django.db import connection
 
-__all__ = ["describe_machine"]
+__all__ = ["commit", "describe_machine"]
 
 
 def describe_machine() -> dict[str, Any]:
@@ -23,3 +25,16 @@ def describe_machine() -> dict[str, Any]:
     with contextlib.suppress(Exception):
         env["load"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return env
+
+
+def commit() -> str:
+    """The checkout's commit (``git rev-parse HEAD``, ``+dirty`` with uncommitted changes), or ``unknown``."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True,
+                               check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")

@@ -20,7 +20,7 @@ from opaque_keys.edx.keys import CourseKey
 
 from benchmarks.courses import course_key_for, ensure_compiled, ensure_synthetic_course
 from benchmarks.floor import load_stored_course, measure_decode
-from benchmarks.machine import describe_machine
+from benchmarks.machine import commit, describe_machine
 from benchmarks.mongo_copy import copy_course_to_mongo
 from benchmarks.nx import NX_LABEL, nx_server
 from benchmarks.read import (
@@ -156,7 +156,7 @@ def run_read_benchmark(
         if mongo_db is None:
             stack.callback(client.drop_database, database.name)
         report.environment = _environment(report.mongo_label, client)
-        report.environment["commit"] = _commit()
+        report.environment["commit"] = commit()
         report.environment["arguments"] = arguments
         fs_root = stack.enter_context(tempfile.TemporaryDirectory(prefix="lc-bench-fs-"))
 
@@ -208,21 +208,6 @@ def run_read_benchmark(
             report.files = _write_report(report, out)
             log(f"{label}: done; report so far in {out}")
     return report
-
-
-def _commit() -> str:
-    """The checkout's commit (``git rev-parse HEAD``, ``+dirty`` with uncommitted changes), or ``unknown``."""
-    import subprocess
-
-    root = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True,
-                               check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+dirty" if dirty else "")
 
 
 def _sql_label() -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 
 import pytest
 from django.core.management import call_command
@@ -24,5 +25,7 @@ def test_lc_bench_visible_measures_publish_to_lms_visible(tmp_path):
     compile_both_branches(key)
     out = io.StringIO()
     call_command("lc_bench", "visible", "--course", key, "--repeat", "2", "--out", str(tmp_path), stdout=out)
-    assert "course_published delivered" in out.getvalue()
-    assert (tmp_path / "visible.json").is_file()
+    assert "read by edx split (mount)" in out.getvalue() and "read by ours" in out.getvalue()
+    result = json.loads((tmp_path / "visible.json").read_text())
+    assert [r["reader"] for r in result["runs"]] == ["edx split (mount)", "ours"] * 2
+    assert result["environment"]["commit"]
