@@ -41,7 +41,7 @@ from pymongo import monitoring
 from benchmarks.floor import read_fields
 from shim import api as shim_api
 
-__all__ = ["SCENARIOS", "BackendUnderTest", "Measurement", "ReadBenchmark", "summarize"]
+__all__ = ["SCENARIOS", "BackendUnderTest", "Measurement", "ReadBenchmark", "answer_differences", "summarize"]
 
 #: Operations per run for the per-item scenarios (each a separate timed request on a different leaf).
 ITEMS_PER_RUN = 5
@@ -122,6 +122,49 @@ SCENARIOS: dict[str, tuple[Callable[..., int], bool]] = {
 }
 
 
+#: Blocks of a traversal compared field by field in the answer check (breadth first; the rest by key set).
+ANSWER_BLOCKS = 500
+
+
+def _answer(scenario: str, store, course_key, item) -> tuple[str, Any, Any]:
+    """``(method, what was asked, the answer)`` of one scenario, for comparing stores (untimed)."""
+    if scenario == "traversal":
+        return "get_course", course_key, store.get_course(course_key, depth=None, lazy=False)
+    if scenario == "get_item":
+        return "get_item", item, store.get_item(item)
+    if scenario == "get_items":
+        return "get_items", course_key, store.get_items(course_key, qualifiers={"category": "problem"})
+    if scenario == "path_to_location":
+        path, location = [], item
+        while location is not None:
+            location = store.get_parent_location(location)
+            path.append(location)
+        return "get_parent_location", item, path
+    return "has_item", item, (bool(store.has_course(course_key)), store.has_item(item))
+
+
+def answer_differences(scenario: str, backends: list[BackendUnderTest], course_key, item) -> dict[str, list[str]]:
+    """
+    What each backend's answer differs in from the first backend's (``shim.compare``, as shadow reads compare),
+    by backend name; empty lists when every store answered the same. Untimed, after the timed runs.
+    """
+    clear_request_caches()
+    method, asked, expected = _answer(scenario, backends[0].store, course_key, item)
+    found = {}
+    for b in backends[1:]:
+        clear_request_caches()
+        _method, _asked, answer = _answer(scenario, b.store, course_key, item)
+        depth = None if scenario == "traversal" else 0
+        differences = shim_api.compare_returned(method, str(asked), answer, expected, depth=depth,
+                                                max_blocks=ANSWER_BLOCKS)
+        if scenario == "traversal":  # beyond the blocks compared field by field: the same blocks at all
+            keys = {shim_api.location_of(x) for x in b.store.get_items(course_key)}
+            if keys != {shim_api.location_of(x) for x in backends[0].store.get_items(course_key)}:
+                differences.append(f"{b.name}: the course holds other blocks")
+        found[b.name] = [str(d) for d in differences]
+    return found
+
+
 def clear_request_caches() -> None:
     """End of a request: the shim's course-index cache and every request-cache namespace (runtimes, Mongo index)."""
     shim_api.clear_request_caches()
@@ -151,6 +194,8 @@ class ReadBenchmark:
         self.scenarios = scenarios or list(SCENARIOS)
         self.log = log
         self.measurements: list[Measurement] = []
+        #: (course, scenario) → {backend: differences from the first backend's answer} (empty: equal)
+        self.answers: dict[tuple[str, str], dict[str, list[str]]] = {}
 
     def leaves(self, course_key: CourseKey) -> list[Any]:
         """Usage keys of every childless block (read once from the first backend's store)."""
@@ -183,6 +228,11 @@ class ReadBenchmark:
             fn, per_item = SCENARIOS[scenario]
             b = next(x for x in self.backends if x.name == m.backend)
             self._account(b, fn, course_key, leaves[0] if per_item else None, mode, m)
+        for scenario in self.scenarios:
+            _fn, per_item = SCENARIOS[scenario]
+            self.answers[(label, scenario)] = answer_differences(
+                scenario, self.backends, course_key, leaves[0] if per_item else None
+            )
         self.measurements.extend(results.values())
         return list(results.values())
 

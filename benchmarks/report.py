@@ -85,10 +85,15 @@ def _three_way(report: ReadReport) -> list[str]:
         f"(the same documents, the same backend class); *Mongo*: {labels.get('mongo')}. "
         "× = edx split / ours.",
         "",
+        "*answers*: what edx split's and Mongo's answers differ in from ours, checked untimed after the runs the way "
+        "shadow reads compare (`shim.compare`; a traversal field by field for its first "
+        "500 blocks breadth first, and its set of blocks whole).",
+        "",
         "| course | blocks | scenario | edx split cold | ours cold | × cold | edx split warm | ours warm | × warm "
-        "| Mongo cold | Mongo warm |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| Mongo cold | Mongo warm | answers |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
+    answers = {(a["course"], a["scenario"], a["backend"]): a["differences"] for a in report.answers}
     for course, blocks in courses:
         for scenario in scenarios:
             cells = []
@@ -102,8 +107,23 @@ def _three_way(report: ReadReport) -> list[str]:
                           f"{edx['median_ms'] / ours['median_ms']:.1f}×"]
             mongo = [by_key.get((course, scenario, mode, "mongo")) for mode in ("cold", "warm")]
             cells += [f"{m['median_ms']:.1f}" if m else "–" for m in mongo]
+            cells.append(_answers(answers, course, scenario))
             lines.append(f"| {course} | {blocks:,} | {scenario} | " + " | ".join(cells) + " |")
+    differing = [(key, diffs) for key, diffs in answers.items() if diffs]
+    if differing:
+        lines += ["", "Answers that differ from ours (first 5 differences each):", ""]
+        for (course, scenario, backend), diffs in differing:
+            lines.append(f"* {course}, {scenario}, {backend}: " + "; ".join(diffs[:5]).replace("\n", " "))
     return lines + ["", ""]
+
+
+def _answers(answers: dict, course: str, scenario: str) -> str:
+    checked = {backend: diffs for (c, s, backend), diffs in answers.items() if (c, s) == (course, scenario)}
+    if not checked:
+        return "not checked"
+    if not any(checked.values()):
+        return "equal"
+    return ", ".join(f"{backend}: {len(diffs)} differ" for backend, diffs in checked.items() if diffs)
 
 
 def write_table(report: ReadReport, out: Path) -> list[Path]:

@@ -15,6 +15,8 @@ __all__ = ["ReadReport"]
 class ReadReport:
     rows: list[dict[str, Any]] = field(default_factory=list)
     floors: list[dict[str, Any]] = field(default_factory=list)
+    #: per course and scenario, what each other store's answer differs in from ours (empty: the same answer)
+    answers: list[dict[str, Any]] = field(default_factory=list)
     mongo_label: str = ""
     environment: dict[str, Any] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)

@@ -199,6 +199,11 @@ def run_read_benchmark(
             course_key = CourseKey.from_string(key)
             measured = bench.run_course(label, course_key)
             report.rows.extend(summarize(m) for m in measured)
+            report.answers.extend(
+                {"course": label, "scenario": scenario, "backend": backend, "differences": differences}
+                for (course, scenario), by_backend in bench.answers.items() if course == label
+                for backend, differences in by_backend.items()
+            )
             traversal = {(r["mode"], r["backend"]): r for r in report.rows
                          if r["course"] == label and r["scenario"] == "traversal"}
             if traversal:  # the lower bound is read beside the traversal it bounds
@@ -239,7 +244,8 @@ def _write_report(report: ReadReport, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     files = [*write_table(report, out), *write_plots(report, out)]
     (out / "results.json").write_text(json.dumps(
-        {"environment": report.environment, "rows": report.rows, "floors": report.floors}, indent=1, default=str))
+        {"environment": report.environment, "rows": report.rows, "floors": report.floors,
+         "answers": report.answers}, indent=1, default=str))
     return [*files, out / "results.json"]
 
 
@@ -254,5 +260,6 @@ def merge_read_reports(sources: list[Path], out: Path) -> ReadReport:
         report.environment = report.environment or data["environment"]
         report.rows.extend(data["rows"])
         report.floors.extend(data["floors"])
+        report.answers.extend(data.get("answers", []))
     report.files = _write_report(report, out)
     return report

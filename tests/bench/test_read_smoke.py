@@ -64,6 +64,38 @@ def test_lc_bench_read_has_a_column_for_edx_platforms_split_over_the_same_backen
     assert "| synthetic 30 | 27 | traversal |" in table and "edx split cold" in table
     blocks = {r["blocks"] for r in results["rows"]}
     assert len(blocks) == 1  # the same course behind every column
+    # every scenario's answers were compared, store by store, and agree
+    assert {(a["scenario"], a["backend"]) for a in results["answers"]} == {
+        (s, b) for s in SCENARIOS for b in ("edx_split", "mongo")
+    }
+    assert all(a["differences"] == [] for a in results["answers"]), results["answers"]
+    assert table.count("| equal |") == len(SCENARIOS)
+
+
+def test_the_answer_check_names_a_store_that_answers_differently(tmp_path, monkeypatch):
+    """A store that serves another display name is caught by the answer check (not only by the tests)."""
+    from benchmarks import read as read_module
+
+    real = read_module._answer
+
+    def lying(scenario, store, course_key, item):
+        method, asked, answer = real(scenario, store, course_key, item)
+        if scenario == "get_item" and store is not lying.first:
+            answer.display_name = "not the same"
+        return method, asked, answer
+
+    def answer_differences(scenario, backends, course_key, item):
+        lying.first = backends[0].store
+        return real_differences(scenario, backends, course_key, item)
+
+    real_differences = read_module.answer_differences
+    monkeypatch.setattr(read_module, "_answer", lying)
+    monkeypatch.setattr(read_module, "answer_differences", answer_differences)
+    call_command("lc_bench", "read", "--sizes", "30", "--repeat", "1", "--no-demo", "--no-edx-platform",
+                 "--scenarios", "get_item", "--out", str(tmp_path), stdout=io.StringIO())
+    results = json.loads((tmp_path / "results.json").read_text())
+    (wrong,) = results["answers"]
+    assert wrong["backend"] == "mongo" and any("display_name" in d for d in wrong["differences"])
 
 
 def test_lc_bench_read_rejects_bad_sizes(tmp_path):
