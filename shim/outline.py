@@ -156,7 +156,8 @@ def orphans(structure: dict[str, Any]) -> list[BlockKey]:
 
 def descendants(structure: dict[str, Any], roots: list[BlockKey], depth: int | None) -> list[BlockKey]:
     """``roots`` and their descendants to ``depth`` (0: roots only, None: all), present blocks only, no repeats."""
-    blocks, children = structure["blocks"], child_lists(structure)
+    blocks = structure["blocks"]
+    children = child_lists(structure) if depth != 0 else {}  # depth 0: the roots only, no map needed
     seen: dict[BlockKey, None] = {}
     level = [k for k in roots if k in blocks]
     remaining = depth
@@ -182,7 +183,8 @@ def preorder(structure: dict[str, Any], roots: list[BlockKey], depth: int | None
     block structures collect them), so a window of this list holds what the
     traversal reads next.
     """
-    blocks, children = structure["blocks"], child_lists(structure)
+    blocks = structure["blocks"]
+    children = child_lists(structure) if depth != 0 else {}  # depth 0: the roots only, no map needed
     seen: dict[BlockKey, None] = {}
     todo = [(k, depth) for k in reversed(roots) if k in blocks]
     while todo:

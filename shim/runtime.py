@@ -60,6 +60,7 @@ from shim.exceptions import ItemNotFoundError
 from shim.field_data import BlockFieldData
 from shim.services import default_services
 from shim.split_types import BlockData, BlockKey
+from shim.stored_blocks import search_parents
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +221,9 @@ class CourseRuntime(Runtime):
         (5 → 16 → 59 ms at 1k → 10k → 50k blocks).
         """
         if self._parents is None:  # held here: every inheritable field default asks, so keep it a dict lookup
+            searched = search_parents(self.structure["blocks"], block_key)  # a point read: a few byte searches
+            if searched is not None:
+                return searched[-1] if searched else None
             self._parents = outline.last_parents(self.structure)
         return self._parents.get(block_key)
 

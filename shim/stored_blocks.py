@@ -25,6 +25,7 @@ decoded blocks are kept (never its own predecessor), and only until this one is 
 """
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -32,6 +33,15 @@ from lc_modulestore.api import LazyStructure
 from shim.split_types import BlockData, BlockKey, block_data_class, block_key_class
 
 _CHILDREN_ARRAY = b"\x04children\x00"
+#: Blocks whose parents a structure finds by byte search before it builds the whole children map instead.
+SEARCHED_PARENTS = 16
+
+
+def _child_bytes(key: BlockKey) -> bytes:
+    """A ``[type, id]`` pair as BSON stores it inside an array, after the element's name and size."""
+    block_type, block_id = key.type.encode(), key.id.encode()
+    return (b"\x020\x00" + struct.pack("<i", len(block_type) + 1) + block_type + b"\x00\x021\x00"
+            + struct.pack("<i", len(block_id) + 1) + block_id + b"\x00\x00")
 
 
 class StoredBlocks(Mapping):
@@ -48,6 +58,7 @@ class StoredBlocks(Mapping):
         self._key_list: list[BlockKey] | None = None  # built on first iteration: point reads never need it
         self._decoded: dict[BlockKey, BlockData] = {}
         self._children: dict[BlockKey, list[BlockKey]] | None = None
+        self._searched: dict[BlockKey, list[BlockKey]] = {}
         self._complete = False
 
     @property
@@ -120,6 +131,28 @@ class StoredBlocks(Mapping):
             self._children = found
         return self._children
 
+    def search_parents(self, key: BlockKey) -> list[BlockKey] | None:
+        """
+        The blocks listing ``key`` as a child, in structure order, found by searching the stored bytes for it;
+        None once :meth:`children` is cheaper (it is built, or :data:`SEARCHED_PARENTS` blocks were searched).
+
+        A point read needs the parents of a block and its few ancestors: one byte search each (the child's
+        ``[type, id]`` as a children array stores it), each hit checked against that entry's children, instead
+        of decoding every parent's children for the whole map.
+        """
+        if self._children is not None or len(self._searched) >= SEARCHED_PARENTS:
+            return None
+        found = self._searched.get(key)
+        if found is None:
+            wanted = [key.type, key.id]
+            found = [
+                self._key_class(*self._stored.key_at(position))
+                for position in self._stored.positions_containing(_child_bytes(key))
+                if any(list(child) == wanted for child in self._stored.children_at(position) or ())
+            ]
+            self._searched[key] = found
+        return found
+
     @property
     def decoded_count(self) -> int:
         """How many blocks are decoded so far (tests and benchmarks)."""
@@ -188,4 +221,9 @@ def children_map(blocks: Mapping[BlockKey, BlockData]) -> dict[BlockKey, list[Bl
     }
 
 
-__all__ = ["StoredBlocks", "children_map", "structure_from_stored"]
+def search_parents(blocks: Mapping[BlockKey, BlockData], key: BlockKey) -> list[BlockKey] | None:
+    """:meth:`StoredBlocks.search_parents` for stored blocks; None (build the map) for any other mapping."""
+    return blocks.search_parents(key) if isinstance(blocks, StoredBlocks) else None
+
+
+__all__ = ["SEARCHED_PARENTS", "StoredBlocks", "children_map", "search_parents", "structure_from_stored"]

@@ -13,6 +13,7 @@ import pickle
 import pytest
 from bson import ObjectId
 from opaque_keys.edx.keys import CourseKey
+from xblock.fields import Scope
 
 from lc_modulestore.api import decode_structure, decode_structure_lazily, encode_structure
 from shim.outline import anchored_blocks, descendants, orphans, parents_map, parents_with_path_to_root, preorder
@@ -102,13 +103,17 @@ def test_a_cold_get_item_decodes_the_block_and_the_parents_only(store):
     block = store.get_item(course_key.make_usage_key(leaf.type, leaf.id))
     assert block.location.block_id == leaf.id
     assert block.start is not None  # inherited: read from the ancestors
+    for name, field in block.fields.items():  # and its content (its definition: a plan of that block alone)
+        if field.scope == Scope.content:
+            getattr(block, name)
     blocks = store.backend.get_shared_structure(tree.published_id, course_context=course_key)["blocks"]
     assert blocks is not shared["blocks"]  # decoded anew: the cold read
     ancestors, key = 0, leaf
     while (key := parents_of(shared).get(key)) is not None:
         ancestors += 1
-    # the leaf and its ancestors (inherited settings), nothing else
+    # the leaf and its ancestors (inherited settings), nothing else; parents by byte search, no children map
     assert blocks.decoded_count == ancestors + 1 < len(blocks)
+    assert blocks._children is None and len(blocks._searched) == ancestors + 1
 
 
 @needs_db
@@ -203,3 +208,15 @@ def test_after_a_leaf_edit_the_backend_reuses_the_previous_publish_and_a_cold_st
     backend.structure_cache.clear_local()  # a cold start (a new process) has nothing to reuse
     cold = head()
     assert not any(cold["blocks"][k] is after["blocks"][k] for k in cold["blocks"])
+
+
+@pytest.mark.parametrize("key_first", [True, False], ids=["scanned", "fallback"])
+def test_searching_the_bytes_for_parents_finds_what_the_children_map_finds(key_first):
+    eager, lazy = _both(_document(key_first=key_first))
+    blocks = lazy["blocks"]
+    for key in list(eager["blocks"]):
+        assert blocks.search_parents(key) == parents_map(eager).get(key, []), key
+    assert blocks.decoded_count == 0
+    # after SEARCHED_PARENTS blocks, or once the map exists, the map answers (None: ask it)
+    blocks.children()
+    assert blocks.search_parents(BlockKey("html", "h0")) is None
