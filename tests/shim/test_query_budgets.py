@@ -231,4 +231,6 @@ def test_a_warm_get_item_does_not_walk_the_whole_course(store):
         assert leaf.runtime.structure is structure  # warm: the cached structure object
         assert leaf.graded is True
         assert leaf.get_parent().location.block_id == f"s{leaf_key.block_id[1]}"
-    assert CountingBlocks.walks == 0
+    # at most once per structure object (a point read may have found parents by byte search until now, so the
+    # map can be built by a later request), never once per request (it was 19 walks in 19 requests)
+    assert CountingBlocks.walks <= 1
