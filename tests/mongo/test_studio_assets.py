@@ -210,3 +210,17 @@ def test_a_bad_file_found_after_others_were_copied_leaves_no_rows_and_no_media_f
     assert _rows() == {}
     source_files = {hashlib.md5(p.read_bytes()).hexdigest() for p in media.rglob("*") if p.is_file()}
     assert source_files.isdisjoint(hashlib.md5(data).hexdigest() for data, _ in files.values())
+
+
+def test_an_update_that_reads_no_contentstore_keeps_the_files_and_one_that_does_drops_deleted_ones(mock_db):
+    studio_course(mock_db)
+    migrate(mock_db)
+    stored = {path: (row.media_id, row.metadata) for path, row in _rows().items()}
+    result = migrate_course_from_mongo(KEY, database=mock_db, publish=True, created=T0, update=True,
+                                       gridfs_bucket=None)  # metadata only: it cannot tell a file is gone
+    assert (result.assets_deleted, result.assets_kept) == (0, 3)
+    assert {path: (row.media_id, row.metadata) for path, row in _rows().items()} == stored
+    mock_db["fs.files"].delete_one({"content_son.name": "handout.pdf"})  # deleted in Studio
+    result = migrate(mock_db, update=True)
+    assert (result.assets_deleted, result.assets_kept) == (1, 0)
+    assert sorted(_rows()) == ["answers.txt", "images_logo.png"]

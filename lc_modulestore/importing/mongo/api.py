@@ -23,8 +23,9 @@ A course that is already in Learning Core is refused, naming it, unless the
 caller asks for ``update``: then the course is brought up to date with its
 split copy in place, as re-importing an OLX export does. Split's published
 head is published only if Learning Core's published state differs from it;
-the draft head is laid over it; blocks, and asset metadata, that split no
-longer has are deleted. Migrating an unchanged course again makes no new
+the draft head is laid over it; blocks, asset metadata split no longer has
+and files the contentstore no longer has are deleted (an update that reads no
+contentstore keeps the stored files split does not list). Migrating an unchanged course again makes no new
 versions and no publish.
 """
 from __future__ import annotations
@@ -79,10 +80,11 @@ class MongoMigrationResult:
     assets_without_bytes: int = 0
     # Files copied from the contentstore that split lists no asset metadata for (a course Studio uploaded to).
     assets_from_contentstore: int = 0
+    assets_kept: int = 0  # stored files an update kept because it read no contentstore (they are not split's)
     updated: bool = False  # the course existed and was brought up to date (``update=True``)
     unchanged: int = 0  # blocks of the final draft that needed no new version (an update of an unchanged course: all)
     deleted: int = 0  # blocks soft-deleted in Learning Core because split no longer has them (update only)
-    assets_deleted: int = 0  # asset metadata split no longer has (update only)
+    assets_deleted: int = 0  # assets neither split nor the contentstore has any more (update only)
 
 
 def migrate_course_from_mongo(
@@ -270,6 +272,7 @@ def _update(
     if wiki_slug and wiki_slug != course.wiki_slug:
         course.wiki_slug = wiki_slug
         course.save(update_fields=["wiki_slug"])
+    assets.keep_stored_files(course)  # without a contentstore, files copied from it earlier are not "gone"
     _save_assets(course, assets, result, now=now, created_by=created_by, journal=journal, drop_others=True)
 
 
@@ -295,6 +298,7 @@ def _save_assets(
     result.assets += synced.total
     result.assets_without_bytes += synced.without_bytes
     result.assets_from_contentstore += assets.counts.files_without_metadata
+    result.assets_kept += assets.counts.kept
     result.assets_deleted += synced.deleted
 
 

@@ -39,6 +39,7 @@ from lc_modulestore.importing.mongo.contentstore import (
     contentstore_files,
 )
 from lc_modulestore.importing.mongo.reader import SplitCourse
+from lc_modulestore.models_api import CourseAsset, LearningCoreCourse
 
 AssetBytes = Callable[[str, str], "tuple[bytes, str] | None"]
 # Keys of AssetMetadata.to_storable()'s edit_info that CourseAsset keeps in `metadata`.
@@ -52,6 +53,7 @@ class AssetCounts:
 
     files: int = 0  # assets written with their bytes from the contentstore (or from ``asset_bytes``)
     files_without_metadata: int = 0  # contentstore files split keeps no metadata for
+    kept: int = 0  # stored files split does not list, kept by an update that read no contentstore
 
 
 class CourseAssets:
@@ -82,6 +84,25 @@ class CourseAssets:
             contentstore is not None and asset_bytes is None) else None
         self.files: dict[str, ContentstoreFile] = {f.name: f for f in listed or []}
         self.counts = AssetCounts()
+        self.kept: list[AssetData] = []
+
+    def keep_stored_files(self, course: LearningCoreCourse) -> None:
+        """
+        Before an update: keep the course's stored files split does not list, if no contentstore is read.
+
+        An update that reads no contentstore cannot tell that a file copied
+        from there earlier is gone, so it must not delete it (``sync_assets``
+        deletes what is not listed): such a file is listed again as it is
+        stored (metadata only, so its bytes stay).
+        """
+        if self.contentstore is not None:
+            return
+        rows = CourseAsset.objects.filter(course=course, media__isnull=False).order_by("asset_type", "path")
+        self.kept = [
+            AssetData(row.path, row.content_type, asset_type=row.asset_type, locked=row.locked,
+                      metadata=row.metadata or {}, edited_on=row.edited_on, edited_by=row.edited_by)
+            for row in rows if (row.asset_type, row.path) not in self.entries
+        ]
 
     def __iter__(self) -> Iterator[AssetData]:
         files = dict(self.files)
@@ -94,6 +115,9 @@ class CourseAssets:
             digest = checked_digest(self.contentstore, self.course_key, file, bucket=self.bucket)
             yield AssetData(file.name, file.content_type, read=self._reader(file, digest), digest=digest,
                             locked=file.locked, metadata=file.policy)
+        for asset in self.kept:
+            self.counts.kept += 1
+            yield asset
 
     def _reader(self, file: ContentstoreFile, digest: str) -> Callable[[], bytes]:
         return functools.partial(checked_bytes, self.contentstore, self.course_key, file, digest=digest,
