@@ -25,8 +25,8 @@ split copy in place, as re-importing an OLX export does. Split's published
 head is published only if Learning Core's published state differs from it;
 the draft head is laid over it; blocks, asset metadata split no longer has
 and files the contentstore no longer has are deleted (an update that reads no
-contentstore keeps the stored files split does not list). Migrating an unchanged course again makes no new
-versions and no publish.
+contentstore keeps the stored files split does not list). Migrating an
+unchanged course again makes no new versions and no publish.
 """
 from __future__ import annotations
 
@@ -296,7 +296,7 @@ def _save_assets(
     writer = CourseWriter(course, created=now, created_by=created_by)
     synced = writer.sync_assets(assets, drop_missing=drop_others, saved=lambda stored: journal.record(stored.media))
     result.assets += synced.total
-    result.assets_without_bytes += synced.without_bytes
+    result.assets_without_bytes += synced.without_bytes - assets.counts.kept  # kept files keep their bytes
     result.assets_from_contentstore += assets.counts.files_without_metadata
     result.assets_kept += assets.counts.kept
     result.assets_deleted += synced.deleted
