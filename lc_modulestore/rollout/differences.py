@@ -33,6 +33,9 @@ LIST_LIMIT = 120  # characters of a value in a list (admin columns, lc_shadow_re
 TEXT_LIMIT = 300  # characters of a value in lc_verify's output and VerifyRun.summary
 STORED_LIMIT = 200_000  # characters of a value stored on a ShadowMismatch row (the detail page shows it whole)
 _PRESENCE = ("(course)", "(branch ", "(block on ", "(block)", "(asset)", "(asset file)")
+# Asset metadata attributes not compared: where each store keeps the bytes (GridFS's ``/c4x/…`` name, Learning
+# Core's media digest) legitimately differs; the bytes themselves are compared as asset files (ADR 0026).
+UNCOMPARED_ASSET_ATTRIBUTES = frozenset({"internal_name"})
 
 
 def whole(value: Any) -> str:
@@ -79,8 +82,9 @@ def asset_differences(course_key: str, what: str, mongo: Any, learning_core: Any
     """
     Asset metadata compared per asset (by asset key) and per attribute, not as one value.
 
-    ``mongo`` and ``learning_core`` are ``get_all_asset_metadata`` results, or
-    an error text when that read failed (then compared as values).
+    Every attribute but :data:`UNCOMPARED_ASSET_ATTRIBUTES`. ``mongo`` and
+    ``learning_core`` are ``get_all_asset_metadata`` results, or an error
+    text when that read failed (then compared as values).
     """
     if not isinstance(mongo, list | tuple) or not isinstance(learning_core, list | tuple):
         a, b = normalize(mongo), normalize(learning_core)
@@ -93,7 +97,7 @@ def asset_differences(course_key: str, what: str, mongo: Any, learning_core: Any
             diffs.append(Difference(asset_id, "(asset)", asset_id in mine, asset_id in theirs))
             continue
         a, b = mine[asset_id], theirs[asset_id]
-        for attribute in sorted(set(a) | set(b)):
+        for attribute in sorted((set(a) | set(b)) - UNCOMPARED_ASSET_ATTRIBUTES):
             if a.get(attribute) != b.get(attribute):
                 diffs.append(Difference(asset_id, attribute, a.get(attribute), b.get(attribute)))
     return diffs
@@ -135,6 +139,7 @@ __all__ = [
     "LIST_LIMIT",
     "STORED_LIMIT",
     "TEXT_LIMIT",
+    "UNCOMPARED_ASSET_ATTRIBUTES",
     "AssetFile",
     "asset_differences",
     "asset_file_differences",

@@ -13,7 +13,13 @@ is compared is what learners would get:
 * each block's parent and the course's orphans;
 * edit-info-derived flags: ``has_changes`` and ``has_published_version`` (when
   both branches exist);
-* asset metadata (everything but edit-info versions and dates);
+* asset metadata (everything but edit-info versions and dates and
+  ``internal_name``, where each store keeps the bytes), per branch, for every
+  asset split lists; an asset Learning Core lists that split keeps no metadata
+  for is not compared when its file is in Mongo's contentstore (Studio's
+  uploads go to the contentstore only, and the migration copies every file
+  there: ADR 0026), and the run's summary names how many; anything else on
+  one side only is a difference;
 * asset files: every asset of the course in Mongo's contentstore (GridFS,
   ``<bucket>.files`` / ``.chunks``, as edx-platform's ``MongoContentStore``
   keeps them) against the files Learning Core stores for it (``CourseAsset``
@@ -64,6 +70,7 @@ from shim.api import (
     create_modulestore,
     create_mongo_modulestore,
     location_of,
+    normalize,
 )
 
 log = logging.getLogger(__name__)
@@ -88,6 +95,8 @@ class VerifyReport:
     # Where Mongo's asset files were read ({"db": …, "bucket": …}), None when they were not compared.
     contentstore: dict[str, str] | None = None
     assets_note: str = ""  # why asset files were not compared, or that there were none anywhere
+    # Asset keys whose Learning Core metadata was not compared: files in the contentstore split has no metadata for.
+    metadata_not_compared: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -111,6 +120,12 @@ class VerifyReport:
                          + (f" ({self.assets_note})" if self.assets_note else ""))
         else:
             lines.append(f"  Asset files: not compared ({self.assets_note or 'no contentstore given'})")
+        if self.metadata_not_compared:
+            shown = ", ".join(self.metadata_not_compared[:5])
+            more = f" and {len(self.metadata_not_compared) - 5} more" if len(self.metadata_not_compared) > 5 else ""
+            lines.append(f"  Asset metadata: {len(self.metadata_not_compared)} asset(s) Learning Core lists are "
+                         f"contentstore files split keeps no metadata for; their metadata was not compared, "
+                         f"their files were ({shown}{more})")
         for side, name in ((MONGO, "Mongo"), (LEARNING_CORE, "Learning Core")):
             heads = self.heads.get(side) or {}
             lines.append(f"  {name} heads: " + (", ".join(f"{b} {h}" for b, h in heads.items()) or "none"))
@@ -227,6 +242,9 @@ class _Comparison:
         self.key, self.mongo, self.lc, self.report, self.limit = key, mongo, lc, report, limit
         self.progress = progress
         self.enum = ModuleStoreEnum
+        # Each branch's asset metadata as both stores list it, compared once the contentstore's files are known.
+        self.asset_metadata: list[tuple[str, Any, Any]] = []
+        self.contentstore_keys: set[str] = set()  # asset keys of the course's files in Mongo's contentstore
 
     def add(self, diffs: list) -> None:
         self.report.differences.extend(diffs)
@@ -265,6 +283,7 @@ class _Comparison:
                 self.branch(branch, has_both_branches=has_both)
             if contentstore is not None:
                 self.asset_files(contentstore, bucket)
+            self.compare_asset_metadata()
         except _Full:
             if self.report.contentstore is None and contentstore is not None:
                 self.report.assets_note = f"stopped after {self.limit} differences"
@@ -298,9 +317,31 @@ class _Comparison:
             self.add(compare_values(str(self.key), f"(orphans on {branch})",
                                     sorted(map(str, self.mongo.get_orphans(self.key))),
                                     sorted(map(str, self.lc.get_orphans(self.key)))))
-            self.add(asset_differences(str(self.key), f"(assets on {branch})",
-                                       _outcome(self.mongo.get_all_asset_metadata, branch_key, None),
-                                       _outcome(self.lc.get_all_asset_metadata, branch_key, None)))
+            self.asset_metadata.append((branch, _outcome(self.mongo.get_all_asset_metadata, branch_key, None),
+                                        _outcome(self.lc.get_all_asset_metadata, branch_key, None)))
+
+    def compare_asset_metadata(self) -> None:
+        """
+        Each branch's asset metadata: every asset split lists, and Learning Core's others unless they are files.
+
+        An asset Learning Core lists that split has no metadata for is left
+        out when Mongo's contentstore holds its file (compared as a file, not
+        as metadata split never had); its key goes to the report's notes.
+        """
+        skipped: set[str] = set()
+        for branch, mongo, learning_core in self.asset_metadata:
+            if isinstance(mongo, list | tuple) and isinstance(learning_core, list | tuple):
+                listed = {str(normalize(m.asset_id)) for m in mongo}
+                kept = []
+                for entry in learning_core:
+                    asset_key = str(normalize(entry.asset_id))
+                    if asset_key not in listed and asset_key in self.contentstore_keys:
+                        skipped.add(asset_key)
+                    else:
+                        kept.append(entry)
+                learning_core = kept
+            self.add(asset_differences(str(self.key), f"(assets on {branch})", mongo, learning_core))
+        self.report.metadata_not_compared = sorted(skipped)
 
     def asset_files(self, contentstore: Any, bucket: str) -> None:
         """Compare the course's asset files: Mongo's GridFS contentstore against Learning Core's stored media."""
@@ -333,6 +374,7 @@ class _Comparison:
             if fault:
                 self.report.problems.append(f"{asset_key} in GridFS {where} (_id {found.file_id}): {fault}")
             mongo_files[asset_key] = AssetFile(found.length, found.md5, found.content_type)
+        self.contentstore_keys = set(mongo_files)
         self.report.assets_compared = len(set(mongo_files) & set(lc_files))
         self.add(asset_file_differences(mongo_files, lc_files))
 

@@ -8,21 +8,25 @@ the draft head is then written over it, so whatever Studio had not yet
 published stays an unpublished draft change, exactly as in split.
 
 Field data maps one to one: a block's settings are its structure ``fields``
-minus ``children``; its content is its definition's ``fields``. Asset
-metadata comes from the structure's ``assets``; bytes are stored only when
-the caller can supply them (split keeps them in a separate contentstore).
+minus ``children``; its content is its definition's ``fields``. The course's
+files come from edx-platform's contentstore (GridFS), every file of the
+course, with split's asset metadata where the structure's ``assets`` lists it
+(ADR 0026, :mod:`.assets`).
 
-All reads and checks happen before the single write transaction, so a broken
-course fails with an error naming the course and block, and leaves the
-database as it was.
+Blocks and definitions are read and checked before the single write
+transaction; asset files are streamed into it one at a time, each checked
+against its recorded length and md5 as it is read. A broken course fails with
+an error naming the course and the block or file, and leaves the database as
+it was, with no media file written by the failed run left in storage.
 
 A course that is already in Learning Core is refused, naming it, unless the
 caller asks for ``update``: then the course is brought up to date with its
 split copy in place, as re-importing an OLX export does. Split's published
 head is published only if Learning Core's published state differs from it;
-the draft head is laid over it; blocks, and asset metadata, that split no
-longer has are deleted. Migrating an unchanged course again makes no new
-versions and no publish.
+the draft head is laid over it; blocks, asset metadata split no longer has
+and files the contentstore no longer has are deleted (an update that reads no
+contentstore keeps the stored files split does not list). Migrating an
+unchanged course again makes no new versions and no publish.
 """
 from __future__ import annotations
 
@@ -38,7 +42,6 @@ from django.db import transaction
 from openedx_content.models_api import Container
 
 from lc_modulestore.api import (
-    AssetData,
     BlockData,
     BlockKey,
     CourseExistsError,
@@ -51,18 +54,14 @@ from lc_modulestore.api import (
     publish_course,
     published_state_matches,
 )
-from lc_modulestore.importing.mongo.contentstore import gridfs_asset_bytes
+from lc_modulestore.importing.mongo.assets import AssetBytes, CourseAssets
 from lc_modulestore.importing.mongo.errors import MongoCourseError
 from lc_modulestore.importing.mongo.olx import leaf_olx
 from lc_modulestore.importing.mongo.reader import BranchBlocks, SplitCourse, read_split_course
+from lc_modulestore.importing.olx.guards import MediaJournal
 from lc_modulestore.models_api import LearningCoreCourse
 
 _MAX_TITLE = 500
-# Keys of AssetMetadata.to_storable()'s edit_info that CourseAsset keeps in `metadata`.
-_ASSET_EDIT_INFO_KEYS = ("curr_version", "prev_version", "created_by", "created_by_email", "created_on",
-                         "edited_by_email")
-
-AssetBytes = Callable[[str, str], "tuple[bytes, str] | None"]
 
 
 @dataclass
@@ -79,10 +78,13 @@ class MongoMigrationResult:
     generic_olx: int = 0
     assets: int = 0
     assets_without_bytes: int = 0
+    # Files copied from the contentstore that split lists no asset metadata for (a course Studio uploaded to).
+    assets_from_contentstore: int = 0
+    assets_kept: int = 0  # stored files an update kept because it read no contentstore (they are not split's)
     updated: bool = False  # the course existed and was brought up to date (``update=True``)
     unchanged: int = 0  # blocks of the final draft that needed no new version (an update of an unchanged course: all)
     deleted: int = 0  # blocks soft-deleted in Learning Core because split no longer has them (update only)
-    assets_deleted: int = 0  # asset metadata split no longer has (update only)
+    assets_deleted: int = 0  # assets neither split nor the contentstore has any more (update only)
 
 
 def migrate_course_from_mongo(
@@ -114,13 +116,14 @@ def migrate_course_from_mongo(
     it as unpublished changes. Without it everything lands as drafts (the
     draft head, or the published head if there is no draft branch).
 
-    ``asset_bytes(asset_type, filename)`` may return ``(bytes, content_type)``
-    for an asset; without it (or when it returns None) only the metadata is kept.
-    ``gridfs_bucket`` (when no ``asset_bytes`` is given): read the bytes from
-    edx-platform's contentstore, GridFS in the same database (or in
-    ``contentstore_db`` on the same server, as edx-platform's ``CONTENTSTORE``
-    may name its own), each file checked against its recorded length and md5
-    (:func:`~.contentstore.gridfs_asset_bytes`).
+    ``gridfs_bucket``: copy every file of the course in edx-platform's
+    contentstore, GridFS in the same database (or in ``contentstore_db`` on
+    the same server, as edx-platform's ``CONTENTSTORE`` may name its own),
+    thumbnails excepted, each checked against its recorded length and md5 as
+    it is streamed into the write (:class:`~.assets.CourseAssets`). Without
+    it, only split's asset metadata is kept. ``asset_bytes(asset_type,
+    filename)`` (instead of a contentstore) may return ``(bytes,
+    content_type)`` for an asset split lists.
 
     ``created_by`` is a local user id (or None); split's user ids are not
     local users, so they are not used for Learning Core's user columns.
@@ -131,7 +134,7 @@ def migrate_course_from_mongo(
     ``progress(n)`` is called as blocks are written (``n`` blocks each time),
     for a progress bar (``lc_migrate_from_mongo`` draws one with tqdm).
 
-    Raises :class:`MongoCourseError` (course or block data is broken),
+    Raises :class:`MongoCourseError` (course, block or asset file data is broken),
     :class:`~lc_modulestore.core.errors.CourseExistsError` (already in Learning Core
     and ``update`` not given; raised before MongoDB is read), and leaves the
     database unchanged on any error.
@@ -154,43 +157,36 @@ def migrate_course_from_mongo(
         database = client[db_name]
     try:
         split = read_split_course(database, key, prefix=prefix, separator=collection_separator)
+        contentstore = None
         if asset_bytes is None and gridfs_bucket:
             contentstore = database.client[contentstore_db] if contentstore_db else database
-            reader = gridfs_asset_bytes(contentstore, key, bucket=gridfs_bucket)
-            from_gridfs = {k: reader(*k) for k in _asset_entries(split) if k[0] == "asset"}
-            asset_bytes = lambda asset_type, filename: from_gridfs.get((asset_type, filename))  # noqa: E731
+        # The file documents are listed now; their chunks are read inside the write, one file at a time.
+        assets = CourseAssets(split, now=now, contentstore=contentstore, bucket=gridfs_bucket or "fs",
+                              asset_bytes=asset_bytes)
+        result = MongoMigrationResult(str(key))
+        published = _block_data(split, split.published, result) if split.published else None
+        draft = _block_data(split, split.draft, result) if split.draft else None
+        journal = MediaJournal()
+        try:
+            with transaction.atomic():
+                existing = (
+                    LearningCoreCourse.objects.select_for_update().select_related("learning_package")
+                    .filter(course_key=key).first()
+                ) if update else None
+                if existing is None:
+                    _write(split, published, draft, assets, result, publish=publish, now=now,
+                           created_by=created_by, progress=progress, journal=journal)
+                else:
+                    _update(existing, split, published, draft, assets, result, publish=publish,
+                            now=now, created_by=created_by, progress=progress, journal=journal)
+        except BaseException:
+            # openedx-core caches ContainerType rows per class; a rollback may have removed one.
+            Container.reset_cache()
+            journal.remove_orphans()  # media files whose Media rows the rollback removed
+            raise
     finally:
         if own_client is not None:
             own_client.close()
-
-    result = MongoMigrationResult(str(key))
-    published = _block_data(split, split.published, result) if split.published else None
-    draft = _block_data(split, split.draft, result) if split.draft else None
-    assets = _asset_entries(split)
-    assets_with_bytes = {}
-    if asset_bytes is not None:
-        # CourseWriter.save_asset stores files as "asset" assets; other types (rare) keep their metadata only.
-        for asset_type, filename in [k for k in assets if k[0] == "asset"]:
-            found = asset_bytes(asset_type, filename)
-            if found is not None:
-                assets_with_bytes[(asset_type, filename)] = found
-
-    try:
-        with transaction.atomic():
-            existing = (
-                LearningCoreCourse.objects.select_for_update().select_related("learning_package")
-                .filter(course_key=key).first()
-            ) if update else None
-            if existing is None:
-                _write(split, published, draft, assets, assets_with_bytes, result, publish=publish, now=now,
-                       created_by=created_by, progress=progress)
-            else:
-                _update(existing, split, published, draft, assets, assets_with_bytes, result, publish=publish,
-                        now=now, created_by=created_by, progress=progress)
-    except BaseException:
-        # openedx-core caches ContainerType rows per class; a rollback may have removed one.
-        Container.reset_cache()
-        raise
     return result
 
 
@@ -198,13 +194,13 @@ def _write(
     split: SplitCourse,
     published: list[BlockData] | None,
     draft: list[BlockData] | None,
-    assets: dict[tuple[str, str], dict[str, Any]],
-    assets_with_bytes: dict[tuple[str, str], tuple[bytes, str]],
+    assets: CourseAssets,
     result: MongoMigrationResult,
     *,
     publish: bool,
     now: datetime.datetime,
     created_by: int | None,
+    journal: MediaJournal,
     progress: Callable[[int], None] | None = None,
 ) -> None:
     root_title = ""
@@ -231,7 +227,7 @@ def _write(
         _save_blocks(course, draft if draft is not None else published or [], now=now, created_by=created_by,
                      progress=progress)
     result.blocks = len(draft if draft is not None else published or [])
-    _save_assets(course, assets, assets_with_bytes, result, now=now, created_by=created_by)
+    _save_assets(course, assets, result, now=now, created_by=created_by, journal=journal)
 
 
 def _update(
@@ -239,13 +235,13 @@ def _update(
     split: SplitCourse,
     published: list[BlockData] | None,
     draft: list[BlockData] | None,
-    assets: dict[tuple[str, str], dict[str, Any]],
-    assets_with_bytes: dict[tuple[str, str], tuple[bytes, str]],
+    assets: CourseAssets,
     result: MongoMigrationResult,
     *,
     publish: bool,
     now: datetime.datetime,
     created_by: int | None,
+    journal: MediaJournal,
     progress: Callable[[int], None] | None = None,
 ) -> None:
     """
@@ -276,60 +272,34 @@ def _update(
     if wiki_slug and wiki_slug != course.wiki_slug:
         course.wiki_slug = wiki_slug
         course.save(update_fields=["wiki_slug"])
-    _save_assets(course, assets, assets_with_bytes, result, now=now, created_by=created_by, drop_others=True)
+    assets.keep_stored_files(course)  # without a contentstore, files copied from it earlier are not "gone"
+    _save_assets(course, assets, result, now=now, created_by=created_by, journal=journal, drop_others=True)
 
 
 def _save_assets(
     course: LearningCoreCourse,
-    assets: dict[tuple[str, str], dict[str, Any]],
-    assets_with_bytes: dict[tuple[str, str], tuple[bytes, str]],
+    assets: CourseAssets,
     result: MongoMigrationResult,
     *,
     now: datetime.datetime,
     created_by: int | None,
+    journal: MediaJournal,
     drop_others: bool = False,
 ) -> None:
     """
-    Upsert split's asset metadata (with bytes when the caller found them), through ``CourseWriter.sync_assets``.
+    Upsert the course's files and split's asset metadata through ``CourseWriter.sync_assets``, one at a time.
 
-    ``drop_others``: delete the course's asset rows split does not list (an update).
+    Each media file written is journaled, so a failure later in the
+    transaction (a file whose bytes do not match its md5) leaves none behind.
+    ``drop_others``: delete the course's asset rows no longer listed (an update).
     """
     writer = CourseWriter(course, created=now, created_by=created_by)
-    synced = writer.sync_assets(
-        (_asset_data(key, entry, assets_with_bytes.get(key), now=now) for key, entry in assets.items()),
-        drop_missing=drop_others,
-    )
+    synced = writer.sync_assets(assets, drop_missing=drop_others, saved=lambda stored: journal.record(stored.media))
     result.assets += synced.total
-    result.assets_without_bytes += synced.without_bytes
+    result.assets_without_bytes += synced.without_bytes - assets.counts.kept  # kept files keep their bytes
+    result.assets_from_contentstore += assets.counts.files_without_metadata
+    result.assets_kept += assets.counts.kept
     result.assets_deleted += synced.deleted
-
-
-def _asset_data(
-    key: tuple[str, str], entry: dict[str, Any], found: tuple[bytes, str] | None, *, now: datetime.datetime
-) -> AssetData:
-    """One entry of split's ``structure['assets']`` as the writer takes it."""
-    asset_type, filename = key
-    edit_info = entry.get("edit_info") or {}
-    metadata = {k: edit_info.get(k) for k in _ASSET_EDIT_INFO_KEYS if edit_info.get(k) is not None}
-    for name in ("pathname", "thumbnail"):
-        if entry.get(name) is not None:
-            metadata[name] = entry[name]
-    metadata.update(entry.get("fields") or {})
-    content_type = entry.get("contenttype") or ""
-    data = None
-    if found is not None:
-        data, found_type = found
-        content_type = content_type or found_type
-    return AssetData(
-        filename,
-        content_type,
-        data=data,
-        asset_type=asset_type,
-        locked=bool(entry.get("locked")),
-        metadata=metadata,
-        edited_on=edit_info.get("edited_on") or now,
-        edited_by=edit_info.get("edited_by") if isinstance(edit_info.get("edited_by"), int) else None,
-    )
 
 
 def _save_blocks(
@@ -393,18 +363,6 @@ def _block_data(split: SplitCourse, branch: BranchBlocks, result: MongoMigration
         f"{k.type}/{k.id}" for k in branch.skipped if f"{k.type}/{k.id}" not in result.skipped_orphans
     )
     return out
-
-
-def _asset_entries(split: SplitCourse) -> dict[tuple[str, str], dict[str, Any]]:
-    """Asset metadata by (asset_type, filename): the published head's, plus any only the draft head has."""
-    entries: dict[tuple[str, str], dict[str, Any]] = {}
-    for branch in (split.published, split.draft):
-        if branch is None:
-            continue
-        for asset_type, items in branch.assets.items():
-            for item in items or []:
-                entries.setdefault((item.get("asset_type") or asset_type, item["filename"]), item)
-    return entries
 
 
 __all__ = ["AssetBytes", "MongoCourseError", "MongoMigrationResult", "migrate_course_from_mongo"]

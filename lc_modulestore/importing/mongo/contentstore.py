@@ -14,13 +14,16 @@ records ``length``; a digest of the bytes is ``custom_md5`` (what
 edx-platform's ``save`` writes, since pymongo 4 no longer computes one) or the
 older GridFS ``md5``. Every file read is checked against them.
 
-Two readers: :func:`gridfs_asset_bytes` gives a migration one file's bytes;
-:func:`gridfs_course_files` lists a course's files with the length and md5 of
-their chunks, streamed chunk by chunk, for ``lc_verify``.
+For a migration, :func:`contentstore_files` lists a course's files from their
+documents alone, :func:`checked_digest` streams one file's chunks to check it
+and :func:`checked_bytes` reads it for the write: one file in memory at a
+time. For ``lc_verify``, :func:`gridfs_course_files` lists a course's files
+with the length and md5 of their chunks, streamed chunk by chunk.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -50,31 +53,88 @@ def _chunks(database: Any, bucket: str, file_id: Any) -> Iterator[bytes]:
         yield bytes(chunk["data"])
 
 
-def gridfs_asset_bytes(database: Any, course_key: CourseLocator, *, bucket: str = "fs"):
+# What edx-platform's export leaves out of a file's ``policies/assets.json`` entry (``export_all_for_course``).
+_NOT_POLICY = frozenset({"_id", "md5", "uploadDate", "length", "chunkSize"})
+
+
+@dataclass(frozen=True)
+class ContentstoreFile:
+    """One course file as its ``<bucket>.files`` document describes it, before any chunk is read."""
+
+    name: str  # content_son.name: the asset key's path (``images_logo.png``)
+    file_id: Any  # the files document's _id (its chunks' files_id)
+    content_type: str
+    locked: bool
+    recorded_length: int | None
+    recorded_md5: str | None
+    policy: dict[str, Any]  # the document as edx-platform's export writes it to policies/assets.json
+
+
+def contentstore_files(
+    database: Any, course_key: CourseLocator, *, bucket: str = "fs"
+) -> list[ContentstoreFile] | None:
     """
-    An ``asset_bytes(asset_type, filename)`` reader over ``database``'s GridFS ``bucket`` for ``course_key``.
+    Every ``asset`` file of ``course_key`` in ``database``'s GridFS ``bucket``, by name; no chunk is read.
 
-    Returns ``(bytes, content_type)``, or None when GridFS has no such file (the
-    migration then keeps the metadata only). Raises :class:`MongoCourseError`
-    naming the course and file when the chunks do not add up to the recorded
-    length or md5.
+    These are the files edx-platform's export writes to ``static/``
+    (``get_all_content_for_course``): thumbnails (category ``thumbnail``,
+    Studio's renderings of images) are not among them. None when the database
+    has no ``<bucket>.files`` collection at all.
     """
-    files = database[f"{bucket}.files"]
+    if f"{bucket}.files" not in database.list_collection_names():
+        return None
+    found = []
+    for doc in database[f"{bucket}.files"].find(course_files_query(course_key)):
+        policy = {k: v for k, v in doc.items() if k not in _NOT_POLICY}
+        found.append(ContentstoreFile(
+            name=str((doc.get("content_son") or {}).get("name") or ""),
+            file_id=doc["_id"],
+            content_type=doc.get("contentType") or "",
+            locked=bool(doc.get("locked", False)),
+            recorded_length=doc.get("length"),
+            recorded_md5=recorded_md5(doc),
+            policy=json.loads(json.dumps(policy, default=str)),  # JSON, as CourseAsset.metadata stores it
+        ))
+    return sorted(found, key=lambda f: f.name)
 
-    def read(asset_type: str, filename: str) -> tuple[bytes, str] | None:
-        doc = files.find_one({**course_files_query(course_key, category=asset_type), "content_son.name": filename})
-        if doc is None:
-            return None
-        data = b"".join(_chunks(database, bucket, doc["_id"]))
-        where = f"Course {course_key}: asset {asset_type}/{filename} in GridFS {bucket}"
-        if doc.get("length") is not None and doc["length"] != len(data):
-            raise MongoCourseError(f"{where} has {len(data)} bytes in its chunks, its file says {doc['length']}")
-        digest = recorded_md5(doc)
-        if digest and digest != hashlib.md5(data, usedforsecurity=False).hexdigest():
-            raise MongoCourseError(f"{where}: the bytes do not match their md5 {digest}")
-        return data, doc.get("contentType") or ""
 
-    return read
+def _where(course_key: CourseLocator, file: ContentstoreFile, bucket: str) -> str:
+    return f"Course {course_key}: asset asset/{file.name} in GridFS {bucket}"
+
+
+def checked_digest(database: Any, course_key: CourseLocator, file: ContentstoreFile, *, bucket: str = "fs") -> str:
+    """
+    Stream ``file``'s chunks once: check them against its recorded length and md5, return openedx-core's digest.
+
+    The digest is what openedx-core's ``create_hash_digest`` gives for the
+    whole file (BLAKE2b, 20 bytes), computed chunk by chunk so the file is
+    never held whole: a writer recognises an unchanged file by it without
+    reading the bytes again. Raises :class:`MongoCourseError` naming the
+    course and file when the chunks contradict the files document.
+    """
+    md5, digest, length = hashlib.md5(usedforsecurity=False), hashlib.blake2b(digest_size=20), 0
+    for data in _chunks(database, bucket, file.file_id):
+        md5.update(data)
+        digest.update(data)
+        length += len(data)
+    if file.recorded_length is not None and file.recorded_length != length:
+        raise MongoCourseError(f"{_where(course_key, file, bucket)} has {length} bytes in its chunks, "
+                               f"its file says {file.recorded_length} (_id {file.file_id})")
+    if file.recorded_md5 and file.recorded_md5 != md5.hexdigest():
+        raise MongoCourseError(f"{_where(course_key, file, bucket)}: the bytes do not match their md5 "
+                               f"{file.recorded_md5} (_id {file.file_id})")
+    return digest.hexdigest()
+
+
+def checked_bytes(
+    database: Any, course_key: CourseLocator, file: ContentstoreFile, *, digest: str, bucket: str = "fs"
+) -> bytes:
+    """``file``'s bytes (one file in memory), which must still be the ones :func:`checked_digest` hashed."""
+    data = b"".join(_chunks(database, bucket, file.file_id))
+    if hashlib.blake2b(data, digest_size=20).hexdigest() != digest:
+        raise MongoCourseError(f"{_where(course_key, file, bucket)} changed while it was being migrated "
+                               f"(_id {file.file_id})")
+    return data
 
 
 @dataclass(frozen=True)
@@ -131,4 +191,13 @@ def gridfs_course_files(
     return sorted(found, key=lambda f: f.name)
 
 
-__all__ = ["GridFSFile", "course_files_query", "gridfs_asset_bytes", "gridfs_course_files", "recorded_md5"]
+__all__ = [
+    "ContentstoreFile",
+    "GridFSFile",
+    "checked_bytes",
+    "checked_digest",
+    "contentstore_files",
+    "course_files_query",
+    "gridfs_course_files",
+    "recorded_md5",
+]
