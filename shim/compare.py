@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from opaque_keys.edx.keys import AssetKey, CourseKey, UsageKey
-from xblock.fields import Scope
+from xblock.fields import Reference, ReferenceList, ReferenceValueDict, Scope
 
 COMPARED_SCOPES = (Scope.settings, Scope.content, Scope.children)
 # Pseudo-field names used in differences that are not XBlock fields.
@@ -77,13 +77,29 @@ def location_of(block: Any) -> str:
     return str(normalize(block.location))
 
 
+def comparable(field: Any, value: Any) -> Any:
+    """
+    ``value`` of ``field`` as stored (the field's JSON), keys normalised: what two stores must agree on.
+
+    Two classes may declare one field differently (edx-platform's ``UserPartitionList`` builds ``UserPartition``
+    objects where a plain ``List`` keeps dicts); their stored form is the same. References stay keys (their JSON
+    would carry branch and version).
+    """
+    if isinstance(field, Reference | ReferenceList | ReferenceValueDict):
+        return normalize(value)
+    try:
+        return normalize(field.to_json(value))
+    except Exception:  # noqa: BLE001 - a value its own field cannot serialize is compared as it is
+        return normalize(value)
+
+
 def field_values(block: Any) -> dict[str, Any]:
     """Every settings/content/children field value as the block reads it (inherited and default values included)."""
     values = {}
     for name, field in sorted(block.fields.items()):
         if field.scope in COMPARED_SCOPES:
             try:
-                values[name] = normalize(field.read_from(block))
+                values[name] = comparable(field, field.read_from(block))
             except Exception as exc:  # noqa: BLE001 - a field that fails to read is a difference, not a crash
                 values[name] = f"<error reading field: {type(exc).__name__}: {exc}>"
     return values
