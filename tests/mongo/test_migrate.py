@@ -382,7 +382,7 @@ def test_lc_migrate_from_mongo_command():
     )
     assert "course-v1:edX+DemoX+2024: 16 blocks, published (publish log" in out.getvalue()
     assert "4 unpublished draft change(s)" in out.getvalue()
-    assert "2 asset(s) (2 metadata only)" in out.getvalue()
+    assert "2 asset(s) (0 from the contentstore without split metadata, 2 metadata only)" in out.getvalue()
     assert "Left out 1 orphan block(s): html/orphan" in out.getvalue()
     with pytest.raises(CommandError, match=r"course-v1:edX\+Other\+1 has no course index"):
         call_command("lc_migrate_from_mongo", "course-v1:edX+Other+1", "--mongo-uri", "mongodb://mongo.example:27017",

@@ -85,7 +85,10 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"{result.course_key}: {updated}{result.blocks} blocks, {published}, {result.draft_changes} "
                 f"unpublished draft change(s), {result.draft_deletes} draft deletion(s), {result.assets} asset(s) "
-                f"({result.assets_without_bytes} metadata only)"
+                f"({result.assets_from_contentstore} from the contentstore without split metadata, "
+                f"{result.assets_without_bytes} metadata only"
+                + (f", {result.assets_kept} stored file(s) kept: no contentstore read" if result.assets_kept else "")
+                + ")"
             )
         )
         if result.skipped_orphans:
