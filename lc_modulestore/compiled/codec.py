@@ -138,23 +138,13 @@ def _blocks_array(raw: bytes) -> tuple[int, int]:
     """``(start, end)`` of the top-level ``blocks`` array's bytes (its int32 size … its closing NUL)."""
     if len(raw) < 5 or _INT32.unpack_from(raw)[0] != len(raw) or raw[-1] != 0:
         raise ValueError("the document's size does not match its bytes")
-    position = 4
-    while position < len(raw) - 1:
-        kind = raw[position]
-        name_end = raw.index(b"\x00", position + 1)
-        value = name_end + 1
-        if kind in _FIXED_SIZE:
-            size = _FIXED_SIZE[kind]
-        elif kind in _LENGTH_PREFIXED:
-            size = _INT32.unpack_from(raw, value)[0] + _LENGTH_PREFIXED[kind]
-        else:
-            raise ValueError(f"unexpected BSON type {kind:#x} at the top level")
-        if raw[position:value] == _BLOCKS_ELEMENT:
-            if raw[value + size - 1] != 0:
-                raise ValueError("the blocks array does not end where its size says")
-            return value, value + size
-        position = value + size
-    raise ValueError("the structure has no blocks array")
+    found = _element(raw, 0, len(raw), b"blocks")
+    if found is None or found[0] != 0x04:
+        raise ValueError("the structure has no blocks array")
+    _kind, start, end = found
+    if raw[end - 1] != 0:
+        raise ValueError("the blocks array does not end where its size says")
+    return start, end
 
 
 def _scan_entries(raw: bytes, start: int, end: int) -> tuple[list[tuple[str, str]], list[int]] | None:
