@@ -5,7 +5,7 @@ from collections import namedtuple
 
 from xblock.core import XBlock
 from xblock.field_data import DictFieldData
-from xblock.fields import Field, List, Scope, ScopeIds
+from xblock.fields import UNIQUE_ID, Field, List, Scope, ScopeIds, String
 from xblock.runtime import MemoryIdManager, Runtime
 
 from shim.compare import compare_blocks
@@ -64,3 +64,18 @@ def test_the_same_stored_value_in_two_representations_is_no_difference():
     assert compare_blocks(objects, plain) == []
     changed = _block(PlainBlock, {"user_partitions": [{"id": 2, "name": "Content Group A"}]})
     assert [d.field for d in compare_blocks(objects, changed)] == ["user_partitions"]
+
+
+class DiscussionLike(XBlock):
+    discussion_id = String(scope=Scope.settings, default=UNIQUE_ID)
+
+
+def test_an_unset_unique_id_default_is_not_compared_a_set_one_is():
+    """Its default hashes the usage key as the caller spelled it (split's own answers carry branch and version)."""
+    versioned = _block(DiscussionLike, {})
+    stripped = _block(DiscussionLike, {})
+    stripped.scope_ids = stripped.scope_ids._replace(usage_id="another spelling of the same key")
+    assert versioned.discussion_id != stripped.discussion_id
+    assert compare_blocks(versioned, stripped) == []
+    assert [d.field for d in compare_blocks(_block(DiscussionLike, {"discussion_id": "a"}),
+                                            _block(DiscussionLike, {"discussion_id": "b"}))] == ["discussion_id"]
