@@ -59,6 +59,7 @@ class StoredBlocks(Mapping):
         self._decoded: dict[BlockKey, BlockData] = {}
         self._children: dict[BlockKey, list[BlockKey]] | None = None
         self._searched: dict[BlockKey, list[BlockKey]] = {}
+        self._searcher: int | None = None  # the one reader (a runtime's number) byte searches are done for
         self._complete = False
 
     @property
@@ -131,16 +132,19 @@ class StoredBlocks(Mapping):
             self._children = found
         return self._children
 
-    def search_parents(self, key: BlockKey) -> list[BlockKey] | None:
+    def search_parents(self, key: BlockKey, *, reader: int) -> list[BlockKey] | None:
         """
         The blocks listing ``key`` as a child, in structure order, found by searching the stored bytes for it;
-        None once :meth:`children` is cheaper (it is built, or :data:`SEARCHED_PARENTS` blocks were searched).
+        None once :meth:`children` is cheaper: it is built, :data:`SEARCHED_PARENTS` blocks were searched, or a
+        second ``reader`` (another request's runtime) asks, so the structure is warm and the map pays off.
 
-        A point read needs the parents of a block and its few ancestors: one byte search each (the child's
+        A cold point read needs the parents of a block and its few ancestors: one byte search each (the child's
         ``[type, id]`` as a children array stores it), each hit checked against that entry's children, instead
         of decoding every parent's children for the whole map.
         """
-        if self._children is not None or len(self._searched) >= SEARCHED_PARENTS:
+        if self._searcher is None:
+            self._searcher = reader
+        if self._children is not None or len(self._searched) >= SEARCHED_PARENTS or reader != self._searcher:
             return None
         found = self._searched.get(key)
         if found is None:
@@ -221,9 +225,9 @@ def children_map(blocks: Mapping[BlockKey, BlockData]) -> dict[BlockKey, list[Bl
     }
 
 
-def search_parents(blocks: Mapping[BlockKey, BlockData], key: BlockKey) -> list[BlockKey] | None:
+def search_parents(blocks: Mapping[BlockKey, BlockData], key: BlockKey, *, reader: int) -> list[BlockKey] | None:
     """:meth:`StoredBlocks.search_parents` for stored blocks; None (build the map) for any other mapping."""
-    return blocks.search_parents(key) if isinstance(blocks, StoredBlocks) else None
+    return blocks.search_parents(key, reader=reader) if isinstance(blocks, StoredBlocks) else None
 
 
 __all__ = ["SEARCHED_PARENTS", "StoredBlocks", "children_map", "search_parents", "structure_from_stored"]

@@ -215,8 +215,23 @@ def test_searching_the_bytes_for_parents_finds_what_the_children_map_finds(key_f
     eager, lazy = _both(_document(key_first=key_first))
     blocks = lazy["blocks"]
     for key in list(eager["blocks"]):
-        assert blocks.search_parents(key) == parents_map(eager).get(key, []), key
+        assert blocks.search_parents(key, reader=1) == parents_map(eager).get(key, []), key
     assert blocks.decoded_count == 0
-    # after SEARCHED_PARENTS blocks, or once the map exists, the map answers (None: ask it)
+    # a second reader (another request: the structure is warm), or once the map exists: the map answers
+    assert blocks.search_parents(BlockKey("html", "h0"), reader=2) is None
     blocks.children()
-    assert blocks.search_parents(BlockKey("html", "h0")) is None
+    assert blocks.search_parents(BlockKey("html", "h0"), reader=1) is None
+
+
+@needs_db
+def test_a_second_request_on_a_structure_builds_the_children_map_once(store):
+    """Byte searches serve one cold request; a warm structure answers parents from its map in O(1)."""
+    tree = build_tree()
+    course_key = CourseKey.from_string(str(tree.course_key)).for_branch("published-branch")
+    shared = store.backend.get_shared_structure(tree.published_id, course_context=course_key)
+    leaves = [k for k in shared["blocks"] if k not in parents_map_of(shared) and k != shared["root"]]
+    store.get_item(course_key.make_usage_key(leaves[0].type, leaves[0].id)).start  # noqa: B018 - inherited
+    assert shared["blocks"]._children is None
+    new_request()
+    store.get_item(course_key.make_usage_key(leaves[1].type, leaves[1].id)).start  # noqa: B018
+    assert shared["blocks"]._children is not None
