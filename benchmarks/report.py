@@ -132,8 +132,12 @@ def write_table(report: ReadReport, out: Path) -> list[Path]:
     return [path]
 
 
+#: What each plot draws, in this order and colour: ours over SQL, edx-platform's split over it, ours over Mongo.
+PLOTTED_BACKENDS = (("mysql", "tab:blue"), ("edx_split", "tab:red"), ("mongo", "tab:orange"))
+
+
 def write_plots(report: ReadReport, out: Path) -> list[Path]:
-    """One PNG per scenario: median time vs course size, both backends, cold and warm (log-log)."""
+    """One PNG per scenario: median time vs course size, every store measured, cold and warm (log-log)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -142,7 +146,10 @@ def write_plots(report: ReadReport, out: Path) -> list[Path]:
     paths = []
     for scenario in dict.fromkeys(r["scenario"] for r in report.rows):
         fig, ax = plt.subplots(figsize=(6, 4))
-        for backend, colour in (("mysql", "tab:blue"), ("mongo", "tab:orange")):
+        present = {r["backend"] for r in report.rows}
+        for backend, colour in PLOTTED_BACKENDS:
+            if backend not in present:
+                continue
             for mode, style in (("cold", "-"), ("warm", "--")):
                 rows = sorted(
                     (
@@ -180,7 +187,10 @@ def write_plots(report: ReadReport, out: Path) -> list[Path]:
         ax.set_xlabel("blocks in course (★ = demo course)")
         ax.set_ylabel("median ms per operation")
         ax.set_title(
-            f"{scenario}: mysql vs mongo" + (" (nx-27017 stand-in)" if "nx-27017" in report.mongo_label else "")
+            f"{scenario}: " + " vs ".join(b for b, _c in PLOTTED_BACKENDS if b in present)
+            + (" (Mongo: nx-27017 stand-in)"
+               if "nx-27017" in (report.mongo_label or report.environment.get("mongo", "")) else ""),
+            fontsize=10,
         )
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
