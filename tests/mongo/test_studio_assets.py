@@ -15,7 +15,6 @@ import importlib
 
 import pytest
 from bson import ObjectId
-from openedx_content.applets.media.models import get_storage
 
 from compiler import api as compiler_api
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, CourseWriter, parse_course_key
@@ -39,17 +38,6 @@ FILES = {
 
 def asset_key(name: str) -> str:
     return f"asset-v1:Org+S+R+type@asset+block@{name}"
-
-
-@pytest.fixture
-def media(tmp_path, settings):
-    """The media storage in ``tmp_path`` (openedx-core caches its storage: cleared before and after)."""
-    location = tmp_path / "media"
-    settings.OPENEDX_LEARNING = {"MEDIA": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                                           "OPTIONS": {"location": str(location)}}}
-    get_storage.cache_clear()
-    yield location
-    get_storage.cache_clear()
 
 
 def studio_course(db, files: dict[str, tuple[bytes, str]] = FILES, *, split_lists: tuple = (), locked=("answers.txt",)):

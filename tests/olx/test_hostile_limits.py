@@ -13,7 +13,6 @@ import os
 
 import pytest
 from django.test import override_settings
-from openedx_content.applets.media.models import get_storage
 
 from lc_modulestore.core.errors import OlxError
 from lc_modulestore.courses.authoring import CourseWriter
@@ -148,17 +147,6 @@ def test_tree_depth_is_a_setting(tmp_path, now):
         "<vertical>\n  <vertical>\n    <vertical>\n      <html>x</html>\n    </vertical>\n  </vertical>\n</vertical>\n")
     error = refused(course_dir, now)
     assert "nested deeper than 6 blocks" in str(error) and error.line == 4
-
-
-@pytest.fixture
-def media(tmp_path, settings):
-    """The media storage in ``tmp_path`` (openedx-core caches its storage: cleared before and after)."""
-    location = tmp_path / "media"
-    settings.OPENEDX_LEARNING = {"MEDIA": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                                           "OPTIONS": {"location": str(location)}}}
-    get_storage.cache_clear()
-    yield location
-    get_storage.cache_clear()
 
 
 def test_rolled_back_import_leaves_no_media_file(tmp_path, now, monkeypatch, media):
