@@ -10,6 +10,7 @@ module needs from the course it asks the runtime for, through methods
 from __future__ import annotations
 
 import copy
+import datetime
 from typing import TYPE_CHECKING, Any
 
 from xblock.field_data import FieldData
@@ -20,6 +21,13 @@ from shim.split_types import BlockData, BlockKey
 
 if TYPE_CHECKING:
     from shim.runtime import CourseRuntime
+
+_SETTINGS, _CONTENT, _CHILDREN, _PARENT = "settings", "content", "children", "parent"
+#: What a field's scope reads from. A dict lookup: ``Scope`` is a namedtuple of sentinels with a Python ``__eq__``,
+#: and the canonical scope objects every field declares match here by identity.
+_SCOPE_KINDS = {Scope.settings: _SETTINGS, Scope.content: _CONTENT, Scope.children: _CHILDREN, Scope.parent: _PARENT}
+#: Stored (JSON-form) values that cannot be changed in place: returned as they are, without a deep copy.
+_IMMUTABLE = frozenset({str, int, float, bool, type(None), datetime.datetime, datetime.date, datetime.timedelta})
 
 
 class BlockFieldData(FieldData):
@@ -49,24 +57,36 @@ class BlockFieldData(FieldData):
         if name in self._deleted:
             raise KeyError(name)
         field = block.fields[name]
-        scope = field.scope
-        if scope == Scope.children:
+        kind = _SCOPE_KINDS.get(field.scope)
+        if kind is _SETTINGS:
+            return self._runtime.convert_reference(field, self._block_data.fields[name])
+        if kind is _CONTENT:
+            return self._runtime.definition_fields(self._block_data.definition)[name]
+        if kind is _CHILDREN:
             return [self._runtime.usage_key(BlockKey(*c)) for c in self._block_data.fields["children"]]
-        if scope == Scope.parent:
+        if kind is _PARENT:
             parent = self._runtime.parent_of(self._block_key)
             return self._runtime.usage_key(parent) if parent is not None else None
-        if scope == Scope.settings:
-            return self._runtime.convert_reference(field, self._block_data.fields[name])
-        if scope == Scope.content:
-            return self._runtime.definition_fields(self._block_data.definition)[name]
         raise KeyError(name)  # user scopes: nothing stored here (the LMS wraps its own user state)
 
     def has(self, block, name):
-        try:
-            self.get(block, name)
-        except KeyError:
+        # What ``get`` would find, asked without raising: XBlock asks ``has`` before every read of a field not
+        # cached yet, and most fields of a block are unset (a whole-course read asks some 40 per block).
+        if name in self._local:
+            return True
+        if name in self._deleted:
             return False
-        return True
+        field = block.fields.get(name)
+        if field is None:
+            return False
+        kind = _SCOPE_KINDS.get(field.scope)
+        if kind is _SETTINGS:
+            return name in self._block_data.fields
+        if kind is _CONTENT:
+            return name in self._runtime.definition_fields(self._block_data.definition)
+        if kind is _CHILDREN:
+            return "children" in self._block_data.fields
+        return kind is _PARENT
 
     def set(self, block, name, value):
         self._runtime.note_local_write()
@@ -88,7 +108,8 @@ class BlockFieldData(FieldData):
                 return defaults[name]
             inherited = self._runtime.inherited_settings(self._block_key)
             if name in inherited:
-                return copy.deepcopy(inherited[name])
+                value = inherited[name]  # shared by the course's blocks: a mutable one is copied for each reader
+                return value if type(value) in _IMMUTABLE else copy.deepcopy(value)
         elif name in INHERITABLE_FIELD_NAMES:
             field = block.fields[name]
             ancestor = block.get_parent()

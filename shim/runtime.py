@@ -419,11 +419,14 @@ class CourseRuntime(Runtime):
         return block
 
     def service(self, block, service_name):
-        if service_name in ("field-data", "field-data-unbound"):
-            bound = block.__dict__.get("_bound_field_data")
-            if bound is not None and service_name == "field-data":
-                return bound  # the LMS's per-user wrapper, set by bind_for_student
-            field_data = block.__dict__.get("_lc_field_data")
+        # Asked once or twice per field read (XBlock's ``_field_data``): the common answer comes first.
+        if service_name == "field-data" or service_name == "field-data-unbound":
+            attrs = block.__dict__
+            if service_name == "field-data":
+                bound = attrs.get("_bound_field_data")
+                if bound is not None:
+                    return bound  # the LMS's per-user wrapper, set by bind_for_student
+            field_data = attrs.get("_lc_field_data")
             if field_data is None:  # still in its __init__
                 field_data = self._constructing.get(id(block.scope_ids.usage_id))
             if field_data is None:

@@ -13,7 +13,7 @@ from shim import api
 from shim.exceptions import ItemNotFoundError, ReadOnlyModuleStoreError
 from shim.store import WRITE_METHODS
 from tests.shim.courses import DUE, START, build_greek_hero, build_tree, tree_blocks
-from tests.shim.documents import republish
+from tests.shim.documents import build_course, republish
 from tests.shim.fixtures import new_request
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +45,38 @@ def test_orphans_and_detached_blocks_inherit_nothing(store):
     built = build_tree()
     orphan = store.get_item(built.course_key.make_usage_key("html", "orphan_html"))
     assert orphan.due is None and orphan.get_parent() is None
+
+
+def test_has_answers_exactly_what_get_finds_for_every_field_of_every_block(store):
+    built = build_tree()
+    checked = 0
+    for block in store.get_items(built.course_key):
+        field_data = block.runtime.service(block, "field-data")
+        for name in block.fields:
+            try:
+                field_data.get(block, name)
+                found = True
+            except KeyError:
+                found = False
+            assert field_data.has(block, name) is found, f"{block.location} {name}"
+            checked += 1
+    assert checked > 200  # every field of 8 blocks, set or not
+
+
+def test_an_inherited_dict_or_list_is_each_readers_own_and_a_date_is_the_stored_one(store):
+    blocks = tree_blocks()
+    blocks[0].fields.update({"video_bumper": {"transcripts": {"en": "a.srt"}}, "user_partitions": [{"id": 1}]})
+    built = build_course("course-v1:Org+Mutable+Run", blocks, blocks)
+    first = store.get_item(built.course_key.make_usage_key("problem", "p1"))
+    second = store.get_item(built.course_key.make_usage_key("html", "h1"))
+    first.video_bumper["transcripts"]["en"] = "changed.srt"
+    first.user_partitions.append({"id": 2})
+    assert second.video_bumper == {"transcripts": {"en": "a.srt"}}
+    assert second.user_partitions == [{"id": 1}]
+    new_request()
+    again = store.get_item(built.course_key.make_usage_key("problem", "p1"))
+    assert again.video_bumper == {"transcripts": {"en": "a.srt"}} and again.user_partitions == [{"id": 1}]
+    assert again.start == START and again.due == DUE
 
 
 def test_content_fields_load_lazily_from_the_definition(store, django_assert_num_queries):
