@@ -46,7 +46,17 @@ from fs.osfs import OSFS
 from opaque_keys.edx.locator import DefinitionLocator
 from xblock.core import XBlockMixin
 from xblock.field_data import DictFieldData
-from xblock.fields import Reference, ReferenceList, ReferenceValueDict, Scope, ScopeIds, String
+from xblock.fields import (
+    Boolean,
+    Float,
+    Integer,
+    Reference,
+    ReferenceList,
+    ReferenceValueDict,
+    Scope,
+    ScopeIds,
+    String,
+)
 from xblock.runtime import MemoryIdManager, Runtime
 
 from lc_modulestore.api import (
@@ -62,6 +72,9 @@ from shim.field_data import BlockFieldData
 from shim.services import default_services
 from shim.split_types import BlockData, BlockKey
 from shim.stored_blocks import search_parents
+
+#: Stored JSON types a field class (exactly that class, not a subclass) always accepts in ``from_json``.
+_ALWAYS_ACCEPTED: dict[type, tuple[type, ...]] = {Integer: (int,), Float: (float, int), Boolean: (bool,)}
 
 log = logging.getLogger(__name__)
 _RUNTIME_NUMBERS = itertools.count(1)
@@ -396,6 +409,8 @@ class CourseRuntime(Runtime):
                 continue
             if isinstance(value, str) and isinstance(field, String):
                 continue  # always accepted; skips sanitizing large texts (CAPA markdown) for nothing
+            if type(value) in _ALWAYS_ACCEPTED.get(type(field), ()):
+                continue  # int(1), float(2.0), a bool as Boolean: from_json cannot refuse them
             field.from_json(self.convert_reference(field, value))
 
     def _error_block(self, block_key: BlockKey, block_data: BlockData, exc: Exception, for_parent):

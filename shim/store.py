@@ -414,24 +414,28 @@ class ReadOnlySplitModuleStore(BulkReadsMixin, RefusedWritesMixin):
             settings["children"] = qualifiers.pop("children")
 
         anchored = anchored_blocks(entry.structure) if not include_orphans else set()
+        # the key alone answers a lone block_type qualifier: then a candidate is not decoded to be matched
+        by_key_only = set(qualifiers) <= {"block_type"} and not settings and not content
         found = []
         for key, block in self._candidates(blocks, qualifiers):
-            if not matches_all(block):
+            if not by_key_only and not matches_all(block()):
                 continue
             if include_orphans or key.type in DETACHED_XBLOCK_TYPES or key in anchored:
                 found.append(key)
         return self._load_items(entry, found, depth=0, **kwargs) if found else []
 
     @staticmethod
-    def _candidates(blocks, qualifiers: dict[str, Any]) -> Iterator[tuple[BlockKey, Any]]:
+    def _candidates(blocks, qualifiers: dict[str, Any]) -> Iterator[tuple[BlockKey, Callable[[], Any]]]:
         """
-        ``(key, block)`` of every block that can match: a ``block_type`` qualifier is tried on the key first.
+        ``(key, its block on demand)`` of every block that can match: a ``block_type`` qualifier is tried on the
+        key first.
 
         A block's ``block_type`` is always set and always its key's type, so the key answers that qualifier
         exactly as the block would, and a stored structure decodes only the blocks of that type.
         """
         if "block_type" not in qualifiers:
-            yield from blocks.items()
+            for key, block in blocks.items():
+                yield key, lambda block=block: block
             return
         by_type, verdicts = {"block_type": qualifiers["block_type"]}, {}
         for key in blocks:
@@ -439,7 +443,7 @@ class ReadOnlySplitModuleStore(BulkReadsMixin, RefusedWritesMixin):
             if verdict is None:  # a course has a handful of types: ask once per type, not once per block
                 verdict = verdicts[key.type] = block_matches({"block_type": key.type}, by_type)
             if verdict:
-                yield key, blocks[key]
+                yield key, lambda key=key: blocks[key]
 
     def get_parent_location(self, location, revision=None, **kwargs: Any):
         """Split's parent: the alphabetically least parent with a path to the root, or None."""
