@@ -281,14 +281,14 @@ class _Total:
 
 @contextmanager
 def mysql_bytes_counter() -> Iterator[_Total]:
-    """Count the stored bytes the MySQL backend decodes (compressed structures + BSON definitions)."""
+    """Count the stored bytes the MySQL backend decodes (compressed structures, their entry indexes, definitions)."""
     from shim.backends import mysql as mysql_backend
 
     total = _Total()
     real_structure, real_definition = mysql_backend.decode_structure_lazily, mysql_backend.decode_definition
 
     def structure(data, *args, **kwargs):
-        total.total += len(data)
+        total.total += len(data) + len(kwargs.get("entry_index") or b"")
         return real_structure(data, *args, **kwargs)
 
     def definition(data, *args, **kwargs):

@@ -152,6 +152,7 @@ def install(
                 objectid=str(document["_id"]),
                 data=BinaryLiteral(encoded.data),
                 checksum=encoded.checksum,
+                entry_index=BinaryLiteral(encoded.entry_index) if encoded.entry_index is not None else None,
                 raw_size=encoded.raw_size,
                 stored_size=len(encoded.data),
                 block_count=len(document["blocks"]),
@@ -169,6 +170,7 @@ def install(
                 CompiledStructure.objects.filter(pk=structure.pk).update(**values)
                 structure.refresh_from_db()
             structure.data = encoded.data  # the instance holds the bytes, not the expression that wrote them
+            structure.entry_index = encoded.entry_index
         moved = head is None or head.pk != structure.pk
         setattr(index, head_field(branch), structure)
         index.last_update = timezone.now()
@@ -258,7 +260,8 @@ def served_head(index: CourseIndex, branch: str) -> CompiledStructure | None:
 
 def lazily_decoded(structure: CompiledStructure) -> LazyStructure:
     """The structure stored in a row, blocks left as BSON (checksum verified): what incremental compiles patch."""
-    return decode_structure_lazily(structure.data, structure.checksum, what=_what(structure))
+    return decode_structure_lazily(structure.data, structure.checksum, what=_what(structure),
+                                   entry_index=structure.entry_index)
 
 
 def _what(structure: CompiledStructure) -> str:

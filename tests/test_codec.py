@@ -10,6 +10,7 @@ from bson import ObjectId
 
 from lc_modulestore.api import CorruptDocumentError, decode_structure, decode_structure_lazily, encode_structure
 from lc_modulestore.compiled.codec import checksum
+from lc_modulestore.compiled.entry_index import encode_entry_index
 
 T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 
@@ -122,3 +123,93 @@ def test_a_block_id_holding_a_nul_is_read_whole():
     document = _structure([_entry("html", "a\x00b")])
     stored = encode_structure(document)
     assert decode_structure_lazily(stored.data, stored.checksum, what="x").keys == [("html", "a\x00b")]
+
+
+# -- the entry index (ADR 0027) ----------------------------------------------------------------------------------
+def _lazy(stored, **kwargs):
+    return decode_structure_lazily(stored.data, stored.checksum, what="course-v1:O+C+R (structure s1)", **kwargs)
+
+
+def _plain_structure(count: int) -> dict:
+    """Entries as the compiler writes them, with no look-alike inside a value (the scan reads them)."""
+    blocks = [{**_entry("html", f"h{i:03d}", weight=i), "fields": {"display_name": f"H {i}", "weight": i}}
+              for i in range(count)]
+    return _structure(blocks)
+
+
+def test_the_entry_index_gives_exactly_what_the_scan_finds():
+    stored = encode_structure(_plain_structure(30))
+    assert stored.entry_index is not None
+    indexed, scanned = _lazy(stored, entry_index=stored.entry_index), _lazy(stored)
+    assert indexed.indexed and not scanned.indexed
+    assert indexed.keys == scanned.keys
+    for position in range(len(scanned)):
+        assert indexed.entry_bytes(position) == scanned.entry_bytes(position)
+        assert indexed.decode_at(position) == scanned.decode_at(position)
+    assert indexed.decode_all() == scanned.decode_all()
+    empty = encode_structure(_structure([]))
+    assert _lazy(empty, entry_index=empty.entry_index).keys == []
+
+
+def test_a_structure_the_scan_refuses_gets_no_entry_index():
+    assert encode_structure(_structure([_entry("html", "a\x00b")])).entry_index is None
+    look_alike = _structure([_entry("chapter", "c0", note="\x02block_type\x00"), _entry("html", "h")])
+    assert encode_structure(look_alike).entry_index is None
+
+
+@pytest.mark.parametrize("spoil", ["digest", "version", "other structure", "truncated"])
+def test_an_entry_index_that_does_not_fit_is_ignored_with_a_warning_naming_the_structure(spoil, caplog):
+    stored = encode_structure(_plain_structure(8))
+    index = stored.entry_index
+    if spoil == "digest":
+        index = index[:-1] + bytes([index[-1] ^ 1])
+    elif spoil == "version":
+        index = b"LCX9" + index[4:]
+    elif spoil == "other structure":
+        index = encode_structure(_plain_structure(9)).entry_index
+    else:
+        index = index[:10]
+    lazy = _lazy(stored, entry_index=index)
+    assert not lazy.indexed
+    assert lazy.keys == _lazy(stored).keys
+    assert "course-v1:O+C+R (structure s1)" in caplog.text and "scanning the structure instead" in caplog.text
+
+
+def test_an_entry_index_naming_other_keys_is_caught_when_an_entry_is_decoded():
+    stored = encode_structure(_plain_structure(4))
+    honest = _lazy(stored, entry_index=stored.entry_index)
+    keys = honest.keys
+    lying = encode_entry_index([keys[1], keys[0], *keys[2:]], honest._bounds)
+    lazy = _lazy(stored, entry_index=lying)
+    assert lazy.indexed
+    with pytest.raises(CorruptDocumentError, match="entry 0 of course-v1:O\\+C\\+R.*entry index says"):
+        lazy.get(keys[1])
+    with pytest.raises(CorruptDocumentError, match="entry index"):
+        lazy.decode_all()
+    assert lazy.get(keys[3])["block_id"] == keys[3][1]  # entries where the index is right still read
+
+
+@pytest.mark.parametrize("note", ["plain", "\x02block_type\x00 inside"], ids=["plain", "look-alike in a new entry"])
+@pytest.mark.parametrize("replace", [[], [0], [5], [0, 1, 2], list(range(12))])
+def test_a_patched_structure_gets_the_entry_index_of_where_its_patch_put_the_entries(note, replace):
+    """Derived from the stored offsets and the new entries' sizes, not scanned: a look-alike in a value is harmless."""
+    document = _plain_structure(12)
+    stored = encode_structure(document)
+    lazy = decode_structure_lazily(stored.data, stored.checksum, what="x", entry_index=stored.entry_index)
+    new_entries = {lazy.keys[i]: {**_entry(*lazy.keys[i]), "fields": {"n": note * i}} for i in replace}
+    got = encode_structure({**document, "_id": ObjectId(), "blocks": lazy.patched(new_entries)})
+    assert got.entry_index is not None
+    indexed, read = _lazy(got, entry_index=got.entry_index), _lazy(got)
+    assert indexed.indexed and indexed.keys == read.keys
+    assert [indexed.entry_bytes(i) for i in range(12)] == [read.entry_bytes(i) for i in range(12)]
+    assert indexed.decode_all() == read.decode_all()
+
+
+def test_a_structure_read_by_decoding_patches_into_one_without_an_entry_index():
+    document = _sorted_structure(6)  # look-alikes in every entry: the scan refuses it, so it has no offsets
+    stored = encode_structure(document)
+    lazy = decode_structure_lazily(stored.data, stored.checksum, what="x")
+    patched = lazy.patched({lazy.keys[0]: _entry(*lazy.keys[0], weight=7)})
+    got = encode_structure({**document, "blocks": patched})
+    assert stored.entry_index is None and got.entry_index is None
+    assert _lazy(got).get(lazy.keys[0])["fields"]["weight"] == 7

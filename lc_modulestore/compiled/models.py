@@ -39,6 +39,14 @@ class CompiledStructure(models.Model):
     )
     data = models.BinaryField()
     checksum = models.CharField(max_length=64)
+    entry_index = models.BinaryField(
+        null=True,
+        blank=True,
+        help_text=(
+            "Every block entry's key and offset in the uncompressed structure (entry_index module, ADR 0027), "
+            "so readers need not scan for them; null for rows written before it (readers scan)."
+        ),
+    )
     raw_size = models.PositiveBigIntegerField(help_text="Bytes of the uncompressed BSON document.")
     stored_size = models.PositiveBigIntegerField(help_text="Bytes of `data`.")
     block_count = models.PositiveIntegerField()

@@ -187,7 +187,7 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
             return structure
         row = (
             CompiledStructure.objects.filter(objectid=str(key))
-            .values("objectid", "data", "checksum", "course__course_key", "branch")
+            .values("objectid", "data", "checksum", "entry_index", "course__course_key", "branch")
             .first()
         )
         if row is None:
@@ -211,7 +211,7 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
                 missing.append(str(structure_id))
         if missing:
             rows = CompiledStructure.objects.filter(objectid__in=missing).values(
-                "objectid", "data", "checksum", "course__course_key", "branch"
+                "objectid", "data", "checksum", "entry_index", "course__course_key", "branch"
             )
             for row in rows:
                 structure = self._decode(row, course_context)
@@ -244,7 +244,7 @@ class MySQLPersistenceBackend(ReadOnlyBackendMixin):
             raise CorruptDocumentError(f"Structure {row['objectid']} asked for as {course_context} belongs to {what}")
         # The course's structure decoded before on this branch (the previous publish): its unchanged blocks serve.
         previous = self.structure_cache.latest(_lineage(row))
-        stored = decode_structure_lazily(row["data"], row["checksum"], what=what)
+        stored = decode_structure_lazily(row["data"], row["checksum"], what=what, entry_index=row["entry_index"])
         return structure_from_stored(stored, previous=previous)
 
     # -- definitions ---------------------------------------------------------------

@@ -18,6 +18,7 @@ from openedx_content.models_api import (
 from compiler import api, storage
 from lc_modulestore.api import DRAFT_BRANCH, PUBLISHED_BRANCH, course_published, publish_course
 from lc_modulestore.models import CompiledDefinition, CompiledStructure, CourseIndex
+from shim.backends.mysql import MySQLPersistenceBackend
 from tests.compiler.helpers import build_course, leaf
 
 pytestmark = pytest.mark.django_db
@@ -188,3 +189,28 @@ def test_the_structure_row_holds_exactly_the_encoded_bytes(hex_literal_max, monk
     document = storage.decoded(row)  # checksum verified against the bytes read back
     assert bytes(row.data) == bytes(index.published_structure.data)
     assert len(document["blocks"]) == row.block_count > 0
+
+
+@pytest.mark.parametrize("hex_literal_max", [storage.HEX_LITERAL_MAX_BYTES, 0], ids=["literal", "parameter"])
+def test_every_compiled_structure_stores_its_entry_index_and_readers_use_it(hex_literal_max, monkeypatch):
+    """Full and incremental compiles, both branches (ADR 0027); a row without one (written before) still reads."""
+    monkeypatch.setattr(storage, "HEX_LITERAL_MAX_BYTES", hex_literal_max)
+    course, writer = build_course(sections=2, units=2, components=3)
+    api.compile_course(str(course.course_key), branch=PUBLISHED_BRANCH)
+    api.compile_course(str(course.course_key), branch=DRAFT_BRANCH)
+    _edit_and_publish(course, writer, 1)
+    api.compile_course(str(course.course_key), branch=PUBLISHED_BRANCH)  # incremental: patches the previous one
+    rows = list(CompiledStructure.objects.filter(course=course).order_by("pk"))
+    assert len(rows) == 3 and not rows[-1].full_compile
+    for row in rows:
+        indexed = storage.lazily_decoded(row)
+        assert indexed.indexed, row
+        assert indexed.keys == [(b["block_type"], b["block_id"]) for b in storage.decoded(row)["blocks"]]
+    head = rows[-1]
+    backend = MySQLPersistenceBackend()
+    served = backend.get_shared_structure(head.objectid)["blocks"]
+    CompiledStructure.objects.filter(pk=head.pk).update(entry_index=None)
+    backend.structure_cache.clear_local()
+    assert not storage.lazily_decoded(CompiledStructure.objects.get(pk=head.pk)).indexed
+    rescanned = backend.get_shared_structure(head.objectid)["blocks"]
+    assert dict(rescanned.items()) == dict(served.items())
