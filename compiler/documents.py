@@ -8,7 +8,8 @@ same input always encodes to the same BSON bytes:
 * dict values (settings, content, asset fields) are key-sorted recursively;
 * datetimes are truncated to milliseconds (BSON's precision), so a document
   decoded from storage compares equal to one built fresh;
-* ids are ObjectIds derived from Learning Core uuids (:func:`derive_object_id`).
+* ids are ObjectIds derived from Learning Core uuids (:func:`derive_object_id`), a structure's also from
+  its asset metadata (ADR 0028).
 """
 from __future__ import annotations
 
