@@ -8,7 +8,8 @@ same input always encodes to the same BSON bytes:
 * dict values (settings, content, asset fields) are key-sorted recursively;
 * datetimes are truncated to milliseconds (BSON's precision), so a document
   decoded from storage compares equal to one built fresh;
-* ids are ObjectIds derived from Learning Core uuids (:func:`derive_object_id`).
+* ids are ObjectIds derived from Learning Core uuids (:func:`derive_object_id`), a structure's also from
+  its asset metadata (ADR 0028).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
+import bson
 from bson import ObjectId
 from opaque_keys.edx.locator import AssetLocator
 
@@ -59,10 +61,30 @@ def derive_object_id(namespace: bytes, *parts: UUID | bytes | int) -> ObjectId:
     return ObjectId(h.digest())
 
 
-def structure_id(*, branch: str, log_uuid: UUID) -> ObjectId:
-    """Id of the structure of ``branch`` compiled from the PublishLog / DraftChangeLog with ``log_uuid``."""
+def structure_id(*, branch: str, log_uuid: UUID, assets: Mapping[str, list[dict[str, Any]]] | None = None) -> ObjectId:
+    """
+    Id of the structure of ``branch`` compiled from the PublishLog / DraftChangeLog with ``log_uuid``.
+
+    ``assets`` (the structure's own asset metadata) is part of the id when there is any (ADR 0028): asset
+    metadata changes without a log, and a structure whose ``assets`` changed must not keep an id that caches
+    (ours, split's) hold the old contents under. No assets: the id of the log alone, as before.
+    """
     namespace = NS_PUBLISHED_STRUCTURE if branch == PUBLISHED_BRANCH else NS_DRAFT_STRUCTURE
-    return derive_object_id(namespace, log_uuid)
+    digest = assets_digest(assets or {})
+    return derive_object_id(namespace, log_uuid, digest) if digest else derive_object_id(namespace, log_uuid)
+
+
+def sorted_assets(assets: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """``assets`` as a structure stores them: types sorted, each type's entries sorted by filename."""
+    return {t: sorted(assets[t], key=lambda a: a["filename"]) for t in sorted(assets)}
+
+
+def assets_digest(assets: Mapping[str, list[dict[str, Any]]]) -> bytes:
+    """A digest of the stored form of ``assets`` (b"" when there are none): equal metadata, equal digest."""
+    listed = {t: entries for t, entries in sorted_assets(assets).items() if entries}
+    if not listed:
+        return b""
+    return hashlib.blake2b(bson.encode({"assets": canonical(listed)}), digest_size=16).digest()
 
 
 def definition_id(*, entity_uuid: UUID, version_num: int) -> ObjectId:
@@ -304,7 +326,7 @@ def structure_document(
         "edited_on": bson_datetime(edited_on),
         "blocks": [blocks[key] for key in sorted(blocks)] if isinstance(blocks, Mapping) else blocks,
         "schema_version": SCHEMA_VERSION,
-        "assets": {t: sorted(assets[t], key=lambda a: a["filename"]) for t in sorted(assets)},
+        "assets": sorted_assets(assets),
     }
 
 

@@ -160,7 +160,10 @@ def _compile(plan: Plan, *, full: bool, repair: bool, attempt: int) -> CompileRe
     course, branch = plan.course, plan.branch
     head = storage.head_structure(course, branch)
     head_log = storage.log_id_of(head) if head is not None else None
-    if head_log is not None and (head_log > plan.log_id or (head_log == plan.log_id and not repair)):
+    if head_log is not None and (head_log > plan.log_id or (head_log == plan.log_id and not repair and (
+        head.objectid == snapshot.structure_id_now(course, branch=branch, log_id=plan.log_id)
+    ))):
+        # Same log but another id: only the asset metadata changed since (ADR 0028); compile it.
         current = head if head_log == plan.log_id else None
         return _result(plan, log_id=plan.log_id, structure=current, installed=storage.Installed(
             structure=current, moved=False, stale=True), full=full, fallback="", ms=0.0, queries=0, attempt=attempt)

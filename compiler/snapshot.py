@@ -111,6 +111,20 @@ def _assets(course: LearningCoreCourse) -> dict[str, list[dict[str, Any]]]:
     return assets
 
 
+def structure_id_now(course: LearningCoreCourse, *, branch: str, log_id: int) -> str | None:
+    """
+    The id a compile of ``branch`` to log ``log_id`` would give its structure now (None: no such log).
+
+    Two queries (the log's uuid, the assets). Asset metadata changes without a log (ADR 0028), so a head
+    compiled from the newest log is current only when its id is this one.
+    """
+    model = PublishLog if branch == PUBLISHED_BRANCH else DraftChangeLog
+    log_uuid = model.objects.filter(pk=log_id).values_list("uuid", flat=True).first()
+    if log_uuid is None:
+        return None
+    return str(documents.structure_id(branch=branch, log_uuid=log_uuid, assets=_assets(course)))
+
+
 def _keys(course: LearningCoreCourse, entity_ids: Iterable[int] | None = None) -> tuple[dict[int, Key], set[int]]:
     """The usage-key map (all of it, or for ``entity_ids``) and the detached entities among it."""
     rows = CourseBlock.objects.filter(course=course)

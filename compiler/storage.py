@@ -141,15 +141,20 @@ def install(
         index = locked_index(course)
         head = getattr(index, head_field(branch))
         head_log = getattr(head, log_field) if head is not None else None
-        if head_log is not None and (head_log > log_id or (head_log == log_id and not repair)):
+        objectid = str(document["_id"])
+        if head_log is not None and (
+            head_log > log_id or (head_log == log_id and not repair and head.objectid == objectid)
+        ):
             return Installed(structure=head if head_log == log_id else None, moved=False, stale=True)
         structure = CompiledStructure.objects.filter(course=course, branch=branch, **{log_field: log_id}).first()
         written = 0
-        if structure is None or repair:
+        # Another id for the same log: its asset metadata changed (ADR 0028); the row takes the new contents and id.
+        replaced = structure is not None and structure.objectid != objectid
+        if structure is None or repair or replaced:
             written = _store_definitions(build, rewrite=repair)
             encoded = encode_structure(document)
             values = dict(
-                objectid=str(document["_id"]),
+                objectid=objectid,
                 data=BinaryLiteral(encoded.data),
                 checksum=encoded.checksum,
                 entry_index=BinaryLiteral(encoded.entry_index) if encoded.entry_index is not None else None,
@@ -171,7 +176,7 @@ def install(
                 structure.refresh_from_db()
             structure.data = encoded.data  # the instance holds the bytes, not the expression that wrote them
             structure.entry_index = encoded.entry_index
-        moved = head is None or head.pk != structure.pk
+        moved = head is None or head.pk != structure.pk or head.objectid != structure.objectid
         setattr(index, head_field(branch), structure)
         index.last_update = timezone.now()
         index.save(update_fields=[head_field(branch), "last_update"])

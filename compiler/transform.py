@@ -304,7 +304,7 @@ def build_structure(snapshot: Snapshot, *, previous: PreviousStructure | None = 
     header = snapshot.header
     branch = header.branch
     document = documents.structure_document(
-        structure=documents.structure_id(branch=branch, log_uuid=header.log_uuid),
+        structure=documents.structure_id(branch=branch, log_uuid=header.log_uuid, assets=snapshot.assets),
         root=snapshot.root,
         previous_version=(
             documents.structure_id(branch=branch, log_uuid=header.previous_log_uuid)
