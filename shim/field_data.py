@@ -51,6 +51,16 @@ class BlockFieldData(FieldData):
         self._local: dict[str, Any] = {}
         self._deleted: set[str] = set()
 
+    @property
+    def block_key(self) -> BlockKey:
+        """The key of the block this field data serves."""
+        return self._block_key
+
+    @property
+    def block_data(self) -> BlockData:
+        """The block's stored entry (shared with every reader of the structure: never changed in place)."""
+        return self._block_data
+
     def get(self, block, name):
         if name in self._local:
             return self._local[name]

@@ -29,6 +29,7 @@ leaves (ADR 0019).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from lc_modulestore.api import BlockKey
@@ -93,6 +94,41 @@ class BlockData:
         self.definition_loaded = False
         self.from_storable(kwargs)
 
+    @property
+    def edit_info(self) -> EditInfo:
+        """The block's :class:`EditInfo`; one left as stored (:meth:`defer_edit_info`) is decoded on first read."""
+        info = self._edit_info
+        if info is None:  # two threads at once may both decode it: equal values, the last one kept
+            load = self._edit_info_loader
+            info = self._edit_info = EditInfo(**(load() if load is not None else {}))
+        return info
+
+    @edit_info.setter
+    def edit_info(self, value: EditInfo) -> None:
+        self._edit_info, self._edit_info_loader = value, None
+
+    def defer_edit_info(self, load: Callable[[], dict[str, Any]]) -> None:
+        """
+        Take ``edit_info`` from ``load()`` when it is first read, for a block built from an entry without it.
+
+        A category read builds thousands of blocks whose edit info nobody reads; its ObjectIds and dates were
+        half of decoding each entry. The value read is the same either way.
+        """
+        self._edit_info, self._edit_info_loader = None, load
+
+    def __getstate__(self) -> dict[str, Any]:
+        # pickled (the shared structure cache) and deep-copied with its edit info, never with a loader
+        state = dict(self.__dict__)
+        state["_edit_info"], state["_edit_info_loader"] = self.edit_info, None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        if "edit_info" in state:  # pickled before edit info could be deferred
+            state["_edit_info"] = state.pop("edit_info")
+        state.setdefault("_edit_info_loader", None)
+        self.__dict__.update(state)
+
     def to_storable(self) -> dict[str, Any]:
         """The block entry as split stores it (without ``block_id``, which is the dict key)."""
         return {
@@ -111,7 +147,9 @@ class BlockData:
         self.definition = block_data.get("definition")
         self.defaults: dict[str, Any] = block_data.get("defaults", {})
         self.asides = block_data.get("asides", {})
-        self.edit_info = EditInfo(**block_data.get("edit_info", {}))
+        edit_info = block_data.get("edit_info")
+        self._edit_info: EditInfo | None = EditInfo(**edit_info) if edit_info is not None else None
+        self._edit_info_loader: Callable[[], dict[str, Any]] | None = None
 
     def __eq__(self, other: object) -> bool:
         attrs = ("fields", "block_type", "definition", "defaults", "asides", "edit_info")

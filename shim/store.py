@@ -53,6 +53,7 @@ from shim.outline import anchored_blocks, descendants, orphans, parents_with_pat
 from shim.refusals import WRITE_METHODS, RefusedWritesMixin
 from shim.runtime import DEFINITION_BATCH_SIZE, CourseRuntime
 from shim.split_types import BlockKey
+from shim.stored_blocks import keys_of_types
 
 log = logging.getLogger(__name__)
 
@@ -437,13 +438,9 @@ class ReadOnlySplitModuleStore(BulkReadsMixin, RefusedWritesMixin):
             for key, block in blocks.items():
                 yield key, lambda block=block: block
             return
-        by_type, verdicts = {"block_type": qualifiers["block_type"]}, {}
-        for key in blocks:
-            verdict = verdicts.get(key.type)
-            if verdict is None:  # a course has a handful of types: ask once per type, not once per block
-                verdict = verdicts[key.type] = block_matches({"block_type": key.type}, by_type)
-            if verdict:
-                yield key, lambda key=key: blocks[key]
+        by_type = {"block_type": qualifiers["block_type"]}
+        for key in keys_of_types(blocks, lambda block_type: block_matches({"block_type": block_type}, by_type)):
+            yield key, lambda key=key: blocks[key]
 
     def get_parent_location(self, location, revision=None, **kwargs: Any):
         """Split's parent: the alphabetically least parent with a path to the root, or None."""

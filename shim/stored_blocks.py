@@ -26,7 +26,7 @@ decoded blocks are kept (never its own predecessor), and only until this one is 
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from lc_modulestore.api import LazyStructure
@@ -74,7 +74,7 @@ class StoredBlocks(Mapping):
         block = self._decoded.get(key)
         if block is None:
             position = self._stored.position(key)  # KeyError for a key the structure lacks, as a dict would raise
-            block = self._reused(key, position) or self._block(self._stored.decode_at(position))
+            block = self._reused(key, position) or self._block_at(position)
             block = self._decoded.setdefault(key, block)
         return block
 
@@ -157,6 +157,19 @@ class StoredBlocks(Mapping):
             self._searched[key] = found
         return found
 
+    def keys_of_types(self, accepts: Callable[[str], bool]) -> list[BlockKey]:
+        """
+        Keys, in stored order, of the blocks whose type ``accepts`` (asked once per type: a course has a handful).
+
+        Only those keys are built as ``BlockKey``: a category read of a 10k course builds a few thousand, not 10k.
+        """
+        if self._key_list is not None:
+            return keys_of_types(self._key_list, accepts)
+        stored = self._stored.keys
+        verdicts = {block_type: accepts(block_type) for block_type in {block_type for block_type, _id in stored}}
+        key_class = self._key_class
+        return [key_class(block_type, block_id) for block_type, block_id in stored if verdicts[block_type]]
+
     @property
     def decoded_count(self) -> int:
         """How many blocks are decoded so far (tests and benchmarks)."""
@@ -171,6 +184,17 @@ class StoredBlocks(Mapping):
             fields["children"] = [key_class(*child) for child in fields["children"]]
         entry.pop("block_id", None)
         return self._data_class(**entry)
+
+    def _block_at(self, position: int) -> BlockData:
+        """The block stored at ``position``, its ``edit_info`` left as bytes until it is read."""
+        stored = self._stored
+        entry, edit_info = stored.decode_at_deferring(position, "edit_info")
+        block = self._block(entry)
+        if edit_info is not None:
+            block.defer_edit_info(
+                lambda: stored.decode_document(edit_info, part=f"The edit_info of block entry {position}")
+            )
+        return block
 
     def _reused(self, key: BlockKey, position: int) -> BlockData | None:
         """The previous structure's decoded block for ``key`` if its stored bytes are exactly these, else None."""
@@ -225,9 +249,20 @@ def children_map(blocks: Mapping[BlockKey, BlockData]) -> dict[BlockKey, list[Bl
     }
 
 
+def keys_of_types(blocks: Mapping[BlockKey, BlockData], accepts: Callable[[str], bool]) -> list[BlockKey]:
+    """Keys of ``blocks`` whose type ``accepts``, in iteration order; stored ones build only those keys."""
+    if isinstance(blocks, StoredBlocks):
+        return blocks.keys_of_types(accepts)
+    keys = list(blocks)
+    verdicts = {block_type: accepts(block_type) for block_type in {key.type for key in keys}}
+    return [key for key in keys if verdicts[key.type]]
+
+
 def search_parents(blocks: Mapping[BlockKey, BlockData], key: BlockKey, *, reader: int) -> list[BlockKey] | None:
     """:meth:`StoredBlocks.search_parents` for stored blocks; None (build the map) for any other mapping."""
     return blocks.search_parents(key, reader=reader) if isinstance(blocks, StoredBlocks) else None
 
 
-__all__ = ["SEARCHED_PARENTS", "StoredBlocks", "children_map", "search_parents", "structure_from_stored"]
+__all__ = [
+    "SEARCHED_PARENTS", "StoredBlocks", "children_map", "keys_of_types", "search_parents", "structure_from_stored",
+]

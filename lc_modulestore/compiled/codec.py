@@ -341,6 +341,38 @@ class LazyStructure:
             entry = bson.decode(self.entry_bytes(position), codec_options=BSON_CODEC_OPTIONS)
         except (bson.errors.BSONError, ValueError) as exc:
             raise CorruptDocumentError(f"Block entry {position} of {self.what} does not decode: {exc}") from exc
+        return self._checked(position, entry)
+
+    def decode_at_deferring(self, position: int, name: str) -> tuple[dict[str, Any], bytes | None]:
+        """
+        The entry at ``position`` without its embedded document ``name``, and that document's stored bytes.
+
+        Only when ``name`` is the entry's last element, as the compiler writes ``edit_info``: the rest is decoded
+        from the bytes before it, and the document stays bytes for :meth:`decode_document` (its ObjectIds and
+        dates are most of an entry's decoding). Otherwise, or if anything does not fit, it is
+        ``(decode_at(position), None)``: the whole entry, the same answer.
+        """
+        entry = self.entry_bytes(position)
+        marker = b"\x03" + name.encode() + b"\x00"
+        at = entry.rfind(marker)
+        value = at + len(marker)
+        if at > 4 and value + 4 < len(entry) and value + _INT32.unpack_from(entry, value)[0] == len(entry) - 1:
+            try:
+                head = bson.decode(_INT32.pack(at + 1) + entry[4:at] + b"\x00", codec_options=BSON_CODEC_OPTIONS)
+            except (bson.errors.BSONError, ValueError):
+                pass  # the marker was inside another value: decode the whole entry
+            else:
+                return self._checked(position, head), entry[value:-1]
+        return self.decode_at(position), None
+
+    def decode_document(self, raw: bytes, *, part: str) -> dict[str, Any]:
+        """An embedded document :meth:`decode_at_deferring` left as bytes (``part`` names it in errors)."""
+        try:
+            return bson.decode(raw, codec_options=BSON_CODEC_OPTIONS)
+        except (bson.errors.BSONError, ValueError) as exc:
+            raise CorruptDocumentError(f"{part} of {self.what} does not decode: {exc}") from exc
+
+    def _checked(self, position: int, entry: dict[str, Any]) -> dict[str, Any]:
         if self.indexed and (entry.get("block_type"), entry.get("block_id")) != self._keys[position]:
             raise CorruptDocumentError(
                 f"Block entry {position} of {self.what} is not {self._keys[position]} as its entry index says; "

@@ -108,6 +108,40 @@ def test_split_attributes_on_blocks(store):
     assert block.edited_by == -1 and block.edited_on.tzinfo is not None
     assert block.definition_locator.definition_id == block.scope_ids.def_id
     assert block.category == "chapter" and block.url_name == "chapter1"
+    assert block._edited_by == block.edited_by and block._edited_on == block.edited_on
+
+
+def test_split_attributes_are_read_from_the_entry_when_first_asked(store, monkeypatch):
+    """A category read builds no definition locator and decodes no edit info until a block's are read."""
+    from opaque_keys.edx.locator import DefinitionLocator
+
+    from lc_modulestore.api import LazyStructure
+    from shim import runtime as runtime_module
+
+    built = build_tree()
+    course_key = built.course_key.for_branch("published-branch")
+    locators, decoded = [], []
+    real_decode = LazyStructure.decode_document
+    monkeypatch.setattr(runtime_module, "DefinitionLocator", lambda *a: locators.append(a) or DefinitionLocator(*a))
+    monkeypatch.setattr(LazyStructure, "decode_document", lambda self, *a, **k: decoded.append(a)
+                        or real_decode(self, *a, **k))
+    new_request()
+    store.backend.structure_cache.clear_local()
+    found = store.get_items(course_key, qualifiers={"category": "html"})  # h1 and orphan_html
+    assert len(found) == 2 and locators == [] and decoded == []
+    first = found[0]
+    blocks = store.backend.get_shared_structure(first.course_version, course_context=course_key)["blocks"]
+    edit_info = blocks[(first.location.block_type, first.location.block_id)].edit_info
+    assert len(decoded) == 1  # that block's alone
+    assert (first.edited_by, first.edited_on, first._edited_by, first._edited_on) == (
+        edit_info.edited_by, edit_info.edited_on, edit_info.edited_by, edit_info.edited_on)
+    assert (first.previous_version, first.update_version, first.source_version) == (
+        edit_info.previous_version, edit_info.update_version, edit_info.source_version)
+    assert first.definition_locator == DefinitionLocator("html", first.scope_ids.def_id)
+    assert len(locators) == 1 and len(decoded) == 1
+    assert found[1].definition_locator is not first.definition_locator  # each block its own
+    first.edited_by = 42  # set as split's writers and the LMS's tests do: the value set wins
+    assert first.edited_by == 42 and found[1].edited_by == edit_info.edited_by
 
 
 # ------------------------------------------------------------------------- writes

@@ -86,6 +86,54 @@ def test_the_outline_is_the_same_and_decodes_only_parents(key_first):
     assert lazy["blocks"].decoded_count == 0
 
 
+def _odd_document() -> dict:
+    """Entries where ``edit_info`` is not last, or its marker's bytes appear elsewhere: decoded whole, the same."""
+    document = _document()
+    blocks = document["blocks"]
+    marker = "\x03edit_info\x00"
+    blocks[4]["fields"]["display_name"] = f"{marker}\x10\x00\x00\x00"  # look-alike in a string
+    blocks[5]["fields"]["edit_info"] = {"edited_by": 9}  # a settings dict of that name
+    blocks[6]["asides"] = [{"aside_type": "a", "edit_info": {"edited_by": 8}}]
+    first = blocks[7]
+    blocks[7] = {"block_type": first["block_type"], "block_id": first["block_id"], "edit_info": first["edit_info"],
+                 **{k: v for k, v in first.items() if k not in ("block_type", "block_id", "edit_info")}}
+    return document
+
+
+@pytest.mark.parametrize("odd", [False, True], ids=["as-compiled", "look-alikes"])
+def test_a_block_read_by_key_decodes_its_edit_info_when_it_is_first_read(odd, monkeypatch):
+    from lc_modulestore.api import LazyStructure
+
+    decoded = []
+    real_decode = LazyStructure.decode_document
+    monkeypatch.setattr(LazyStructure, "decode_document", lambda self, *a, **k: decoded.append(a)
+                        or real_decode(self, *a, **k))
+    eager, lazy = _both(_odd_document() if odd else _document())
+    read = [lazy["blocks"][key] for key in eager["blocks"]]  # one by one, as a category read does
+    assert decoded == []
+    for block, key in zip(read, eager["blocks"], strict=True):
+        assert block.edit_info.to_storable() == eager["blocks"][key].edit_info.to_storable()
+        assert block == eager["blocks"][key]
+    # as compiled, every entry kept its edit_info as bytes; an entry written otherwise is decoded whole
+    assert len(decoded) == (len(read) - 1 if odd else len(read))
+
+
+def test_a_block_with_edit_info_still_as_bytes_pickles_and_copies_with_it():
+    import copy
+
+    from shim.split_types import BlockData, EditInfo
+
+    eager, lazy = _both(_document())
+    key = BlockKey("problem", "p0")
+    for copied in (pickle.loads(pickle.dumps(lazy["blocks"][key], 4)), copy.deepcopy(lazy["blocks"][key])):
+        assert copied == eager["blocks"][key] and copied._edit_info_loader is None
+    # a block pickled before edit info could be deferred (its state holds "edit_info") loads as it was
+    old = BlockData.__new__(BlockData)
+    old.__setstate__({"definition_loaded": False, "fields": {}, "block_type": "html", "definition": None,
+                      "defaults": {}, "asides": {}, "edit_info": EditInfo(edited_by=5)})
+    assert old.edit_info.edited_by == 5
+
+
 def test_a_pickled_stored_structure_is_a_plain_one():
     _eager, lazy = _both(_document())
     copied = pickle.loads(pickle.dumps(lazy, 4))
