@@ -235,6 +235,7 @@ class CourseRuntime(Runtime):
         self._usage_keys: dict[BlockKey, Any] = outline.shared_memo(self.structure, f"usage keys {course_key}")
         self._definition_locators: dict[BlockKey, Any] = outline.shared_memo(self.structure, "definition locators")
         self._checked_settings: dict[BlockKey, bool] = outline.shared_memo(self.structure, "settings checked")
+        self._classes: dict[str, type] = {}  # block type → its class with Open edX's and this runtime's mixins
         root = fs_root or settings.LC_MODULESTORE_FS_ROOT
         parts = [course_key.org, course_key.course, course_key.run] if course_key.org else [str(entry.version_guid)]
         parts = [str(p) for p in parts]
@@ -449,13 +450,17 @@ class CourseRuntime(Runtime):
 
     def _construct(self, block_key: BlockKey, block_data: BlockData, for_parent):
         """Build the block with its field data (available to its ``__init__``) and check its stored settings."""
-        cls = load_block_class(block_data.block_type or block_key.type)
+        block_type = block_data.block_type or block_key.type
+        cls = self._classes.get(block_type)
+        if cls is None:  # mixed once per type and request, not once per block (two locked lookups each)
+            cls = self._classes[block_type] = self.mixologist.mix(load_block_class(block_type))
         usage_key = self.usage_key(block_key)
         scope_ids = ScopeIds(None, block_key.type, block_data.definition, usage_key)
         field_data = BlockFieldData(self, block_key, block_data)
         self._constructing[id(usage_key)] = field_data  # by identity: hashing an opaque key costs more
         try:
-            block = self.construct_xblock_from_class(cls, scope_ids, for_parent=for_parent)
+            # construct_xblock_from_class, with the class already mixed
+            block = cls(runtime=self, field_data=None, scope_ids=scope_ids, for_parent=for_parent)
         finally:
             del self._constructing[id(usage_key)]
         block._lc_field_data = field_data
