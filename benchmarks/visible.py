@@ -13,12 +13,15 @@ One edit per run, on an html leaf of a compiled course whose ``use_learning_core
    its own backend primed with the course, so every read is the first read of a new structure, as in an LMS
    process that served the course before the edit.
 
-Reported per run: t1 − t0 (compile and notification), t2 − t0 (LMS-visible), against a 100 ms target.
+Reported per run: t1 − t0 (compile and notification), t2 − t0 (LMS-visible), against a 100 ms target, and
+the garbage collector's share of t2 − t0 (``gc.callbacks``: its time, and how many full collections ran), so a
+slow run shows whether a collection of the whole process fell inside it.
 Needs ``../shared/edx-platform`` (edx-platform's split and SignalHandler); the Mongo side is an empty
 mongomock database (no course of this run is served from it).
 """
 from __future__ import annotations
 
+import gc
 import statistics
 import tempfile
 import time
@@ -70,7 +73,18 @@ def measure_publish_to_visible(course_key: str, *, repeat: int = 5, log: Callabl
         def receiver(sender, course_key, **kwargs):
             delivered.append(time.perf_counter())
 
+        collections: list[tuple[int, float, float]] = []  # (generation, start, seconds) of each collection
+        started: list[float] = []
+
+        def collector(phase, info):
+            if phase == "start":
+                started.append(time.perf_counter())
+            elif started:
+                start = started.pop()
+                collections.append((info["generation"], start, time.perf_counter() - start))
+
         SignalHandler.course_published.connect(receiver, weak=False, dispatch_uid="lc_bench.visible")
+        gc.callbacks.append(collector)
         course = get_course(course_key)
         runs = []
         try:
@@ -83,6 +97,7 @@ def measure_publish_to_visible(course_key: str, *, repeat: int = 5, log: Callabl
                                             content={"data": f"<p>{title}</p>"},
                                             olx=f"<html display_name='{title}'><![CDATA[<p>{title}</p>]]></html>"))
                 delivered.clear()
+                collections.clear()  # no gc.collect() first: an LMS process does not collect before a request
                 with transaction.atomic():
                     publish_course(course)
                     t0 = time.perf_counter()
@@ -92,16 +107,24 @@ def measure_publish_to_visible(course_key: str, *, repeat: int = 5, log: Callabl
                 t2 = time.perf_counter()
                 if seen != title or len(delivered) != 1:
                     raise RuntimeError(f"run {run}: read {seen!r} (wanted {title!r}), {len(delivered)} signal(s)")
+                timed = [(generation, seconds) for generation, start, seconds in collections if start >= t0]
+                gc_ms = sum(seconds for _generation, seconds in timed) * 1000
+                full = sum(1 for generation, _seconds in timed if generation == 2)
                 runs.append({"reader": reader, "delivered_ms": (delivered[0] - t0) * 1000,
-                             "visible_ms": (t2 - t0) * 1000, "commit_ms": (t_commit - t0) * 1000})
+                             "visible_ms": (t2 - t0) * 1000, "commit_ms": (t_commit - t0) * 1000,
+                             "gc_ms": gc_ms, "full_collections": full})
                 log(f"  run {run + 1}/{2 * repeat} ({reader}): delivered {runs[-1]['delivered_ms']:.0f} ms, "
-                    f"visible {runs[-1]['visible_ms']:.0f} ms")
+                    f"visible {runs[-1]['visible_ms']:.0f} ms, of which garbage collection {gc_ms:.0f} ms "
+                    f"({full} full)")
         finally:
+            gc.callbacks.remove(collector)
             SignalHandler.course_published.disconnect(dispatch_uid="lc_bench.visible")
     by_reader = {
         name: {
             "delivered_median_ms": statistics.median(r["delivered_ms"] for r in runs if r["reader"] == name),
             "visible_median_ms": statistics.median(r["visible_ms"] for r in runs if r["reader"] == name),
+            "visible_max_ms": max(r["visible_ms"] for r in runs if r["reader"] == name),
+            "full_collections": sum(r["full_collections"] for r in runs if r["reader"] == name),
         }
         for name in readers
     }

@@ -52,6 +52,11 @@ class BlockFieldData(FieldData):
         self._deleted: set[str] = set()
 
     @property
+    def runtime(self) -> CourseRuntime:
+        """The runtime that built the block from its entry."""
+        return self._runtime
+
+    @property
     def block_key(self) -> BlockKey:
         """The key of the block this field data serves."""
         return self._block_key

@@ -78,6 +78,12 @@ class StoredBlocks(Mapping):
             block = self._decoded.setdefault(key, block)
         return block
 
+    def get(self, key: BlockKey, default: Any = None) -> Any:  # Mapping's, without its extra call and try per read
+        block = self._decoded.get(key)
+        if block is not None:
+            return block
+        return self[key] if key in self._stored else default
+
     def __contains__(self, key: object) -> bool:
         return key in self._stored  # keys are (type, id) tuples: a BlockKey hashes and compares as one
 

@@ -256,6 +256,10 @@ class PatchedBlocks(Sequence):
         return StoredEntry(self.structure, position)
 
 
+#: ``\x03name\x00``: how an embedded document called ``name`` starts (:meth:`LazyStructure.decode_at_deferring`).
+_EMBEDDED_MARKERS: dict[str, bytes] = {}
+
+
 class LazyStructure:
     """
     A stored structure whose ``blocks`` stay BSON bytes until asked for.
@@ -352,17 +356,24 @@ class LazyStructure:
         dates are most of an entry's decoding). Otherwise, or if anything does not fit, it is
         ``(decode_at(position), None)``: the whole entry, the same answer.
         """
-        entry = self.entry_bytes(position)
-        marker = b"\x03" + name.encode() + b"\x00"
-        at = entry.rfind(marker)
+        bounds = self._bounds
+        if bounds is not None:  # found in the structure's bytes, not copied out first
+            raw = self._raw
+            start, end = raw.index(b"\x00", bounds[position] + 1) + 1, bounds[position + 1]
+        else:
+            raw = self._entries[position].raw  # type: ignore[index]
+            start, end = 0, len(raw)
+        marker = _EMBEDDED_MARKERS.get(name) or _EMBEDDED_MARKERS.setdefault(name, b"\x03" + name.encode() + b"\x00")
+        at = raw.rfind(marker, start, end)
         value = at + len(marker)
-        if at > 4 and value + 4 < len(entry) and value + _INT32.unpack_from(entry, value)[0] == len(entry) - 1:
+        if at > start + 4 and value + 4 < end and value + _INT32.unpack_from(raw, value)[0] == end - 1:
             try:
-                head = bson.decode(_INT32.pack(at + 1) + entry[4:at] + b"\x00", codec_options=BSON_CODEC_OPTIONS)
+                head = bson.decode(_INT32.pack(at - start + 1) + raw[start + 4:at] + b"\x00",
+                                   codec_options=BSON_CODEC_OPTIONS)
             except (bson.errors.BSONError, ValueError):
                 pass  # the marker was inside another value: decode the whole entry
             else:
-                return self._checked(position, head), entry[value:-1]
+                return self._checked(position, head), raw[value:end - 1]
         return self.decode_at(position), None
 
     def decode_document(self, raw: bytes, *, part: str) -> dict[str, Any]:

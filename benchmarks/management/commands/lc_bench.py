@@ -176,8 +176,9 @@ class Command(LcCommand):
             self.stdout.write(
                 f"{course} ({result['blocks']:,} blocks), read by {reader}: publish returned → course_published "
                 f"delivered {figures['delivered_median_ms']:.0f} ms, → next read sees the edit "
-                f"{figures['visible_median_ms']:.0f} ms (median of {len(result['runs']) // 2}; "
-                f"target ≤ {result['target_ms']:.0f} ms)")
+                f"{figures['visible_median_ms']:.0f} ms (median of {len(result['runs']) // 2}, slowest "
+                f"{figures['visible_max_ms']:.0f} ms, {figures['full_collections']} full garbage collection(s) "
+                f"while timed; target ≤ {result['target_ms']:.0f} ms)")
         if options["out"]:
             out = Path(options["out"])
             out.mkdir(parents=True, exist_ok=True)
