@@ -107,7 +107,7 @@ def measure_publish_to_visible(course_key: str, *, repeat: int = 5, log: Callabl
                 t2 = time.perf_counter()
                 if seen != title or len(delivered) != 1:
                     raise RuntimeError(f"run {run}: read {seen!r} (wanted {title!r}), {len(delivered)} signal(s)")
-                timed = [(generation, seconds) for generation, start, seconds in collections if start >= t0]
+                timed = [(generation, seconds) for generation, start, seconds in collections if t0 <= start < t2]
                 gc_ms = sum(seconds for _generation, seconds in timed) * 1000
                 full = sum(1 for generation, _seconds in timed if generation == 2)
                 runs.append({"reader": reader, "delivered_ms": (delivered[0] - t0) * 1000,

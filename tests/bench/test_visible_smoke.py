@@ -29,3 +29,7 @@ def test_lc_bench_visible_measures_publish_to_lms_visible(tmp_path):
     result = json.loads((tmp_path / "visible.json").read_text())
     assert [r["reader"] for r in result["runs"]] == ["edx split (mount)", "ours"] * 2
     assert result["environment"]["commit"]
+    # each run says how much of it the garbage collector took, and how many full collections ran in it
+    assert all(r["gc_ms"] >= 0 and isinstance(r["full_collections"], int) for r in result["runs"])
+    assert all(r["gc_ms"] <= r["visible_ms"] for r in result["runs"])
+    assert "full garbage collection(s) while timed" in out.getvalue()
