@@ -112,7 +112,7 @@ class BlockData:
         Take ``edit_info`` from ``load()`` when it is first read, for a block built from an entry without it.
 
         A category read builds thousands of blocks whose edit info nobody reads; its ObjectIds and dates were
-        half of decoding each entry. The value read is the same either way.
+        two thirds of decoding each entry. The value read is the same either way.
         """
         self._edit_info, self._edit_info_loader = None, load
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from lc_modulestore.api import LazyStructure
@@ -197,9 +198,7 @@ class StoredBlocks(Mapping):
         entry, edit_info = stored.decode_at_deferring(position, "edit_info")
         block = self._block(entry)
         if edit_info is not None:
-            block.defer_edit_info(
-                lambda: stored.decode_document(edit_info, part=f"The edit_info of block entry {position}")
-            )
+            block.defer_edit_info(partial(stored.decode_document, edit_info, position, "edit_info"))
         return block
 
     def _reused(self, key: BlockKey, position: int) -> BlockData | None:

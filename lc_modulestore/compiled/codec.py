@@ -376,12 +376,14 @@ class LazyStructure:
                 return self._checked(position, head), raw[value:end - 1]
         return self.decode_at(position), None
 
-    def decode_document(self, raw: bytes, *, part: str) -> dict[str, Any]:
-        """An embedded document :meth:`decode_at_deferring` left as bytes (``part`` names it in errors)."""
+    def decode_document(self, raw: bytes, position: int, name: str) -> dict[str, Any]:
+        """The embedded document ``name`` of the entry at ``position``, left as bytes by :meth:`decode_at_deferring`."""
         try:
             return bson.decode(raw, codec_options=BSON_CODEC_OPTIONS)
         except (bson.errors.BSONError, ValueError) as exc:
-            raise CorruptDocumentError(f"{part} of {self.what} does not decode: {exc}") from exc
+            raise CorruptDocumentError(
+                f"The {name} of block entry {position} of {self.what} does not decode: {exc}"
+            ) from exc
 
     def _checked(self, position: int, entry: dict[str, Any]) -> dict[str, Any]:
         if self.indexed and (entry.get("block_type"), entry.get("block_id")) != self._keys[position]:

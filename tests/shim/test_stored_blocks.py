@@ -283,3 +283,12 @@ def test_a_second_request_on_a_structure_builds_the_children_map_once(store):
     new_request()
     store.get_item(course_key.make_usage_key(leaves[1].type, leaves[1].id)).start  # noqa: B018
     assert shared["blocks"]._children is not None
+
+
+def test_edit_info_left_as_bytes_that_does_not_decode_names_the_entry_and_structure():
+    from lc_modulestore.api import CorruptDocumentError
+
+    stored = encode_structure(_document())
+    lazy = decode_structure_lazily(stored.data, stored.checksum, what="course X, published")
+    with pytest.raises(CorruptDocumentError, match="edit_info of block entry 3 of course X, published"):
+        lazy.decode_document(b"\x09\x00\x00\x00\x10a\x00\x01\x00", 3, "edit_info")
