@@ -321,10 +321,22 @@ class LazyStructure:
 
     def entry_bytes(self, position: int) -> bytes:
         """The BSON document of the entry stored at ``position``."""
+        raw, start, end = self._span(position)
+        return raw if start == 0 and end == len(raw) else raw[start:end]
+
+    def _span(self, position: int) -> tuple[bytes, int, int]:
+        """
+        Where the entry at ``position`` lies: ``(buffer, start, end)``, its document being ``buffer[start:end]``.
+
+        Scanned structures answer with their own bytes (nothing copied); ones decoded entry by entry, with the
+        entry's document.
+        """
         if self._entries is not None:
-            return self._entries[position].raw
-        element = self._bounds[position]  # type: ignore[index]
-        return self._raw[self._raw.index(b"\x00", element + 1) + 1 : self._bounds[position + 1]]  # type: ignore[index]
+            raw = self._entries[position].raw
+            return raw, 0, len(raw)
+        bounds = self._bounds
+        # element k: its type byte, its array index, a NUL, then its document up to where element k + 1 starts
+        return self._raw, self._raw.index(b"\x00", bounds[position] + 1) + 1, bounds[position + 1]  # type: ignore[index]
 
     def raw(self, key: tuple[str, str]) -> StoredEntry:
         """The entry as stored."""
@@ -356,13 +368,7 @@ class LazyStructure:
         dates are most of an entry's decoding). Otherwise, or if anything does not fit, it is
         ``(decode_at(position), None)``: the whole entry, the same answer.
         """
-        bounds = self._bounds
-        if bounds is not None:  # found in the structure's bytes, not copied out first
-            raw = self._raw
-            start, end = raw.index(b"\x00", bounds[position] + 1) + 1, bounds[position + 1]
-        else:
-            raw = self._entries[position].raw  # type: ignore[index]
-            start, end = 0, len(raw)
+        raw, start, end = self._span(position)  # found in the structure's bytes, not copied out first
         marker = _EMBEDDED_MARKERS.get(name) or _EMBEDDED_MARKERS.setdefault(name, b"\x03" + name.encode() + b"\x00")
         at = raw.rfind(marker, start, end)
         value = at + len(marker)
