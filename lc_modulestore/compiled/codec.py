@@ -322,7 +322,7 @@ class LazyStructure:
     def entry_bytes(self, position: int) -> bytes:
         """The BSON document of the entry stored at ``position``."""
         raw, start, end = self._span(position)
-        return raw if start == 0 and end == len(raw) else raw[start:end]
+        return raw[start:end]  # a whole-buffer slice of bytes is the buffer itself: nothing copied
 
     def _span(self, position: int) -> tuple[bytes, int, int]:
         """
