@@ -15,36 +15,46 @@ from typing import Any, TypeVar
 
 from shim.enums import DETACHED_XBLOCK_TYPES
 from shim.split_types import BlockKey
-from shim.stored_blocks import children_map
+from shim.stored_blocks import StoredBlocks, children_map
 
 ROOT_TYPES = ("course", "library")
 
 T = TypeVar("T")
-#: Structures are immutable once compiled, so what is derived from one holds as long as the object lives.
-#: Keyed by id() with the structure itself kept in the value (an id is not reused while the object lives);
+#: Structures are immutable once compiled, so what is derived from one holds as long as the structure lives.
+#: A stored structure's blocks (:class:`StoredBlocks`) carry it themselves (``derived``), so it dies with
+#: them: nothing read from a structure outlives the caches that hold it. Plain ``{BlockKey: BlockData}``
+#: dicts (the Mongo backend's structures, private copies) cannot carry attributes: theirs is kept here,
+#: keyed by id() with the structure itself in the value (an id is not reused while the object lives), for
 #: a few structures only, since each entry keeps its structure alive.
 _DERIVED: OrderedDict[int, tuple[dict[str, Any], dict[str, Any]]] = OrderedDict()
 _DERIVED_MAX = 8
 _DERIVED_LOCK = threading.Lock()
 
 
-def _per_structure(structure: dict[str, Any], name: str, compute: Callable[[dict[str, Any]], T]) -> T:
-    """``compute(structure)`` once per structure object (a warm ``path_to_location`` is then O(depth))."""
-    with _DERIVED_LOCK:
-        hit = _DERIVED.get(id(structure))
-        if hit is not None and hit[0] is structure:
-            _DERIVED.move_to_end(id(structure))
-            if name in hit[1]:
-                return hit[1][name]
-    value = compute(structure)
+def _derived(structure: dict[str, Any]) -> dict[str, Any]:
+    """The ``{name: value}`` derived from ``structure`` so far (see :data:`_DERIVED`)."""
+    blocks = structure["blocks"]
+    if isinstance(blocks, StoredBlocks):
+        return blocks.derived
     with _DERIVED_LOCK:
         hit = _DERIVED.get(id(structure))
         if hit is None or hit[0] is not structure:
             hit = _DERIVED[id(structure)] = (structure, {})
-        hit[1][name] = value
+        _DERIVED.move_to_end(id(structure))
         while len(_DERIVED) > _DERIVED_MAX:
             _DERIVED.popitem(last=False)
-    return value
+    return hit[1]
+
+
+def _per_structure(structure: dict[str, Any], name: str, compute: Callable[[dict[str, Any]], T]) -> T:
+    """``compute(structure)`` once per structure object (a warm ``path_to_location`` is then O(depth))."""
+    derived = _derived(structure)
+    try:
+        return derived[name]
+    except KeyError:
+        pass
+    # two threads may compute the same value at once: the first one stored is the one everybody gets
+    return derived.setdefault(name, compute(structure))
 
 
 def shared_memo(structure: dict[str, Any], name: str) -> dict[Any, Any]:

@@ -62,6 +62,9 @@ class StoredBlocks(Mapping):
         self._searched: dict[BlockKey, list[BlockKey]] = {}
         self._searcher: int | None = None  # the one reader (a runtime's number) byte searches are done for
         self._complete = False
+        #: What readers derive from these blocks (children lists, parents, usage keys: ``shim.outline``), kept
+        #: here so that it lives exactly as long as the blocks do and is never computed twice for them.
+        self.derived: dict[str, Any] = {}
 
     @property
     def _keys(self) -> list[BlockKey]:

@@ -292,3 +292,30 @@ def test_edit_info_left_as_bytes_that_does_not_decode_names_the_entry_and_struct
     lazy = decode_structure_lazily(stored.data, stored.checksum, what="course X, published")
     with pytest.raises(CorruptDocumentError, match="edit_info of block entry 3 of course X, published"):
         lazy.decode_document(b"\x09\x00\x00\x00\x10a\x00\x01\x00", 3, "edit_info")
+
+
+@needs_db
+def test_nothing_a_read_built_outlives_the_request_and_the_cleared_structure_cache(store):
+    """
+    What a read derives from a structure (usage keys, children lists, parents) dies with the structure.
+
+    Kept once in a module-level table of a few structures, it held a whole structure's blocks and usage keys
+    after every cache that should have held them was cleared: a cold read then ran beside that garbage.
+    """
+    import gc
+
+    from benchmarks.read import SCENARIOS
+
+    tree = build_tree()
+    course_key = CourseKey.from_string(str(tree.course_key)).for_branch("published-branch")
+    gc.collect()
+    before = {id(o) for o in gc.get_objects() if isinstance(o, StoredBlocks)}
+    for scenario in ("traversal", "get_items", "path_to_location"):
+        fn, per_item = SCENARIOS[scenario]
+        leaf = next(b.location for b in store.get_items(course_key) if not b.has_children) if per_item else None
+        fn(store, course_key, leaf)
+        new_request()
+        store.backend.structure_cache.clear_local()
+    gc.collect()
+    left = [o for o in gc.get_objects() if isinstance(o, StoredBlocks) and id(o) not in before]
+    assert left == []
