@@ -16,7 +16,13 @@ from typing import Any
 from django.db import transaction
 
 from compiler import documents, pipeline, snapshot, storage
-from compiler.errors import CompileError, LogNotFoundError, NoRootYetError, TransientCompileError
+from compiler.errors import (
+    CompileError,
+    LogNotFoundError,
+    NeverPublishedError,
+    NoRootYetError,
+    TransientCompileError,
+)
 from compiler.pipeline import CompileResult
 from compiler.snapshot import LaggingHead
 from lc_modulestore.api import (
@@ -61,7 +67,7 @@ def compile_course(course_key: str, *, branch: str, full: bool = False, repair: 
     if branch == PUBLISHED_BRANCH:
         latest = snapshot.latest_publish_log_id(course)
         if latest is None:
-            raise CompileError(f"Course {course.course_key} has never been published")
+            raise NeverPublishedError(f"Course {course.course_key} has never been published")
         return _published(course, latest, full=full, repair=repair)
     if branch == DRAFT_BRANCH:
         return _drafts(course, full=full, repair=repair)
@@ -200,6 +206,7 @@ __all__ = [
     "CorruptDocumentError",
     "LaggingHead",
     "LogNotFoundError",
+    "NeverPublishedError",
     "NoRootYetError",
     "StaleCompile",
     "TransientCompileError",

@@ -18,6 +18,10 @@ class NoRootYetError(CompileError):
     """The course has no root container yet (an import under way): nothing to compile, nothing lost."""
 
 
+class NeverPublishedError(CompileError):
+    """The published branch of a course that was never published: nothing to compile until its first publish."""
+
+
 class TransientCompileError(CompileError):
     """
     The database refused the compile for a while (SQLite ``database is locked``, a MySQL deadlock or lock wait

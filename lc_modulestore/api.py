@@ -54,6 +54,7 @@ from lc_modulestore.courses.lifecycle import (
     publish_course,
     published_state_matches,
 )
+from lc_modulestore.courses.signals import course_assets_changed
 
 __all__ = [
     "BRANCHES",
@@ -84,6 +85,7 @@ __all__ = [
     "OlxError",
     "blocks_of",
     "checksum",
+    "course_assets_changed",
     "course_published",
     "create_course",
     "decode_definition",

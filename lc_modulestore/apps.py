@@ -39,6 +39,7 @@ class LcModulestoreConfig(AppConfig):
         from openedx_content.api import signals as content_signals
 
         from lc_modulestore import handlers
+        from lc_modulestore.courses.signals import course_assets_changed
         from lc_modulestore.models_api import BlockContainer, BlockContainerVersion, CourseRoot, CourseRootVersion
 
         register_publishable_models(CourseRoot, CourseRootVersion)
@@ -49,6 +50,9 @@ class LcModulestoreConfig(AppConfig):
         )
         content_signals.ENTITIES_DRAFT_CHANGED.connect(
             handlers.on_entities_draft_changed, dispatch_uid="lc_modulestore.compile_drafts"
+        )
+        course_assets_changed.connect(
+            handlers.on_course_assets_changed, dispatch_uid="lc_modulestore.compile_after_asset_change"
         )
         # Celery tasks are not requests: start each with fresh course flag answers, as a request would.
         task_prerun.connect(

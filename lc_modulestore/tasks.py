@@ -24,8 +24,10 @@ from django.conf import settings
 
 from compiler.api import (
     LogNotFoundError,
+    NeverPublishedError,
     NoRootYetError,
     TransientCompileError,
+    compile_course,
     compile_drafts_of_package,
     compile_publish_log,
     compile_stale,
@@ -71,6 +73,22 @@ def compile_drafts_task(learning_package_id: int) -> dict:
         return {"skipped": str(exc)}
     if result is None:
         return {"skipped": f"learning package {learning_package_id} holds no course"}
+    return asdict(result)
+
+
+@shared_task(name="lc_modulestore.compile_course", **COMPILE_TASK_OPTIONS)
+def compile_course_task(course_key: str, branch: str) -> dict:
+    """
+    Compile ``branch`` of ``course_key`` from its latest log (a no-op when the head is current).
+
+    Enqueued after a change no Learning Core log records (asset metadata, ADR 0028). A course never
+    published, or with no root yet, is a clean skip: its first publish or draft change compiles it.
+    """
+    try:
+        result = compile_course(course_key, branch=branch)
+    except (NeverPublishedError, NoRootYetError) as exc:
+        log.info("Not compiling %s of %s: %s", branch, course_key, exc)
+        return {"skipped": str(exc)}
     return asdict(result)
 
 

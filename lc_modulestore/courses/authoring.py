@@ -44,6 +44,7 @@ from lc_modulestore.courses.models import (
     CourseRoot,
     LearningCoreCourse,
 )
+from lc_modulestore.courses.signals import course_assets_changed
 
 XBLOCK_NAMESPACE = "xblock.v1"
 
@@ -66,6 +67,7 @@ class CourseWriter:
         }
         self._container_type_of: dict[int, type[Container] | None] = {}
         self.stats = {"created": 0, "updated": 0, "unchanged": 0}
+        self._syncing_assets = False  # sync_assets tells receivers once, at its end
 
     # -- lookups -----------------------------------------------------------
     def block(self, key: BlockKey) -> CourseBlock:
@@ -289,7 +291,28 @@ class CourseWriter:
         not listed, among ``asset_types`` (None: every type).
         ``progress(done)`` is called every 20 assets; ``saved(asset)`` after each
         asset whose bytes were stored (an importer journals the media files it wrote).
+        When anything may have changed, :data:`~lc_modulestore.courses.signals.course_assets_changed` is sent
+        once, after the transaction commits (ADR 0028: the compiler learns of it from nothing else).
         """
+        self._syncing_assets = True
+        try:
+            result = self._sync_assets(assets, drop_missing=drop_missing, asset_types=asset_types,
+                                       progress=progress, saved=saved)
+        finally:
+            self._syncing_assets = False
+        if result.changed or result.without_bytes:  # a metadata-only upsert may have changed something
+            self._assets_changed()
+        return result
+
+    def _sync_assets(
+        self,
+        assets: Iterable[AssetData],
+        *,
+        drop_missing: bool,
+        asset_types: frozenset[str] | None,
+        progress: Callable[[int], None] | None,
+        saved: Callable[[CourseAsset], None] | None,
+    ) -> AssetSync:
         result = AssetSync()
         stored = CourseAsset.objects.filter(course=self.course).select_related("media")
         if asset_types is not None:
@@ -363,6 +386,7 @@ class CourseWriter:
                 "edited_by": self.created_by if self.created_by is not None else -1,
             },
         )
+        self._assets_changed()
         return asset
 
     def save_asset_metadata(
@@ -397,7 +421,15 @@ class CourseWriter:
                 ),
             },
         )
+        self._assets_changed()
         return asset
+
+    def _assets_changed(self) -> None:
+        """Send :data:`course_assets_changed` once the current transaction commits (not inside a sync)."""
+        if self._syncing_assets:
+            return
+        course = self.course
+        transaction.on_commit(lambda: course_assets_changed.send(sender=CourseWriter, course=course))
 
 
 def _entities(entity_ids: list[int]) -> list[PublishableEntity]:

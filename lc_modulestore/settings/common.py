@@ -68,7 +68,8 @@ LC_MODULESTORE_DRAFT_COMPILE_DEBOUNCE = 5
 # .. setting_name: LC_MODULESTORE_COMPILE_QUEUE
 # .. setting_default: "lc_modulestore.compile"
 # .. setting_description: Celery queue of the compile tasks (lc_modulestore.compile_publish_log,
-#   lc_modulestore.compile_drafts, lc_modulestore.compile_stale). plugin_settings routes the three tasks
+#   lc_modulestore.compile_drafts, lc_modulestore.compile_course, lc_modulestore.compile_stale).
+#   plugin_settings routes them
 #   to it without overwriting the site's own CELERY_TASK_ROUTES; run a worker on it
 #   (the Tutor plugin adds one).
 LC_MODULESTORE_COMPILE_QUEUE = "lc_modulestore.compile"
@@ -109,6 +110,7 @@ DEFAULTS: dict[str, Any] = {name: value for name, value in globals().items() if 
 COMPILE_TASKS = (
     "lc_modulestore.compile_publish_log",
     "lc_modulestore.compile_drafts",
+    "lc_modulestore.compile_course",
     "lc_modulestore.compile_stale",
 )
 

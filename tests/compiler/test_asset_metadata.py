@@ -89,3 +89,41 @@ def test_a_course_without_assets_keeps_the_id_of_its_log():
     row = storage.head_structure(course, PUBLISHED_BRANCH)
     log_uuid = row.publish_log.uuid
     assert result.structure_id == str(documents.structure_id(branch=PUBLISHED_BRANCH, log_uuid=log_uuid))
+
+
+def test_an_asset_change_compiles_both_branches_once_it_commits(django_capture_on_commit_callbacks):
+    """Nothing but the asset write tells the compiler: no log records it (ADR 0028). One notice per sync."""
+    from lc_modulestore.api import course_assets_changed, course_published
+
+    course, key = _course_with_asset()
+    notices, published = [], []
+    course_assets_changed.connect(lambda **kw: notices.append(kw["course"]), weak=False, dispatch_uid="t-notice")
+    course_published.connect(lambda **kw: published.append(kw["course_key"]), weak=False, dispatch_uid="t-pub")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            _sync_alt(course, "new")
+    finally:
+        course_assets_changed.disconnect(dispatch_uid="t-notice")
+        course_published.disconnect(dispatch_uid="t-pub")
+    assert notices == [course]
+    assert [str(k) for k in published] == [key]  # the published head moved: the LMS hears of it once
+    for branch in BRANCHES:
+        assert _alt(key, branch) == "new"  # no lc_compile run
+
+
+def test_a_sync_that_changed_nothing_compiles_nothing(django_capture_on_commit_callbacks):
+    course, _ = build_course()
+    asset = AssetData(path="images/logo.png", content_type="image/png", data=b"\x89PNG", metadata={"alt": "a"})
+    CourseWriter(course, created=T0).sync_assets([asset])
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        synced = CourseWriter(course, created=T0).sync_assets([asset])
+    assert synced.changed == 0 and callbacks == []
+
+
+def test_an_asset_change_in_a_course_never_published_compiles_its_drafts_only():
+    from lc_modulestore.tasks import compile_course_task
+
+    course, _ = build_course(publish=False)
+    outcome = compile_course_task.apply(args=[str(course.course_key), PUBLISHED_BRANCH]).get()
+    assert "never been published" in outcome["skipped"]
+    assert compile_course_task.apply(args=[str(course.course_key), DRAFT_BRANCH]).get()["installed"]

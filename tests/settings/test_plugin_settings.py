@@ -169,3 +169,13 @@ def test_loading_the_plugin_settings_inside_another_project_makes_no_directory(t
     run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert not var.exists()
+
+
+def test_every_task_the_app_declares_is_routed_to_the_compile_queue() -> None:
+    """A task missing from COMPILE_TASKS would run on the site's default queue, beside grading and emails."""
+    from celery import current_app
+
+    from lc_modulestore import tasks  # noqa: F401 - declares them
+
+    declared = {name for name in current_app.tasks if name.startswith("lc_modulestore.")}
+    assert declared == set(TASKS)

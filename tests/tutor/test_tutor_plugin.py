@@ -18,7 +18,12 @@ ROOT = Path(__file__).resolve().parents[2]
 TUTOR_VENV = ROOT / ".venv-tutor"
 TUTOR = TUTOR_VENV / "bin" / "tutor"
 ENGINE = "lc_modulestore.rollout.mount.LearningCoreSplitModuleStore"
-TASKS = ("lc_modulestore.compile_publish_log", "lc_modulestore.compile_drafts", "lc_modulestore.compile_stale")
+TASKS = (
+    "lc_modulestore.compile_publish_log",
+    "lc_modulestore.compile_drafts",
+    "lc_modulestore.compile_course",
+    "lc_modulestore.compile_stale",
+)
 
 pytestmark = pytest.mark.skipif(
     not TUTOR.exists(),
