@@ -20,12 +20,6 @@ from tutor import hooks
 from .__about__ import __version__
 
 MOUNT_ENGINE = "lc_modulestore.rollout.mount.LearningCoreSplitModuleStore"
-COMPILE_TASKS = (
-    "lc_modulestore.compile_publish_log",
-    "lc_modulestore.compile_drafts",
-    "lc_modulestore.compile_course",
-    "lc_modulestore.compile_stale",
-)
 
 # ---- configuration -----------------------------------------------------------------------------------------
 hooks.Filters.CONFIG_DEFAULTS.add_items([
